@@ -1,0 +1,1 @@
+"""Command-line commands, one module per system; cli.py loads them lazily."""

@@ -1,0 +1,51 @@
+"""Validation shared by every run function: one error type, and the memory guard.
+
+Run functions validate their own config (one place for the rules) and raise ConfigError;
+the command line turns it into a one-line click.BadParameter (exit code 2), and `compare`
+shows it as it is.
+"""
+from __future__ import annotations
+
+import os
+
+
+class ConfigError(ValueError):
+    """A bad parameter: `param` is the config key (the CLI option is --param), `message`
+    says what is wrong and what is allowed."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+def available_memory_bytes() -> int:
+    """Memory the OS can give us now (MemAvailable), or the physical memory if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(nbytes: float, param: str, what: str, fraction: float = 0.8) -> None:
+    """Refuse, before allocating, work whose arrays would not fit in memory."""
+    avail = available_memory_bytes()
+    if nbytes > fraction * avail:
+        raise ConfigError(
+            param,
+            f"{what} needs {nbytes / 2**30:.1f} GiB but only {avail / 2**30:.1f} GiB of memory "
+            f"is available; choose a smaller value",
+        )
+
+
+def require(cond: bool, param: str, message: str) -> None:
+    """Raise ConfigError(param, message) unless cond holds."""
+    if not cond:
+        raise ConfigError(param, message)

@@ -1,0 +1,251 @@
+"""The recorder: one way to measure every system (shared/SCIENCE.md, section 1).
+
+A system hands the recorder a flat view x[s, n] of its degrees of freedom (s = samples in the
+batch, n = degrees of freedom) at the measurement steps of a `Schedule`. The recorder keeps one
+snapshot per waiting time tw (never the trajectory) and computes, for every tw < t,
+
+    C      = x(tw) . x(t) / n
+    msd    = |x(t) - x(tw)|^2 / n
+    Q      = fraction of coordinates with |x_i(t) - x_i(tw)| < a
+    alpha2 = <dx^4> / (3 <dx^2>^2) - 1          (per coordinate)
+    chi    = eps . (x_h(t) - x(t)) / (n h)      (twins x_h started at tw with the field h eps)
+
+with the same code for NumPy arrays and torch tensors on any device (array-api-compat); the
+reductions run on the device in float64 and only the [s, nw] results go to the host.
+
+Results go to a sink: any object with `begin(t, tw, samples)`, `add(k, values, samples)`,
+`put(name, value)` and `finish(status)`. `Recording` is the in-memory sink; the run record
+(compare.runs.RunWriter) extends it to write HDF5. Run functions only see the sink.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import numpy as np
+from array_api_compat import array_namespace
+
+TWO_TIME = ("C", "msd", "chi", "Q", "alpha2")
+"""Two-time observables, stored [samples, tw, t] with NaN where t <= tw."""
+
+
+# ----------------------------------------------------------------------------- time schedule
+
+def log_steps(n_steps: int, per_decade: int = 20) -> np.ndarray:
+    """Integer steps log-spaced from 1 to n_steps (both included), about `per_decade` a decade."""
+    if n_steps < 1:
+        raise ValueError("n_steps must be >= 1")
+    n = max(2, int(math.ceil(per_decade * math.log10(n_steps))) + 1)
+    steps = np.unique(np.round(np.logspace(0.0, math.log10(n_steps), n)).astype(np.int64))
+    return steps[(steps >= 1) & (steps <= n_steps)]
+
+
+def default_waiting_times(t_max: float, dt: float, n: int = 5) -> np.ndarray:
+    """n waiting times log-spaced from t_max/1000 to t_max/10 (at least one step each)."""
+    lo, hi = max(t_max / 1000.0, dt), max(t_max / 10.0, dt)
+    return np.unique(np.logspace(math.log10(lo), math.log10(hi), n))
+
+
+class Schedule:
+    """Measurement steps (log-spaced, tw included) and waiting times of one run.
+
+    Physical time is t = step * dt (dt = the learning rate for nets). `steps` are the measurement
+    steps, `t` their times; `tw_steps`, `tw` the waiting times, each also a measurement step.
+    """
+
+    def __init__(self, dt: float, t_max: float, tw: Iterable[float] | None = None,
+                 per_decade: int = 20):
+        if not dt > 0:
+            raise ValueError("dt must be > 0")
+        if not t_max >= dt:
+            raise ValueError("t_max must be >= dt")
+        self.dt = float(dt)
+        self.n_steps = int(round(t_max / dt))
+        tw = default_waiting_times(t_max, dt) if tw is None else np.asarray(list(tw), float)
+        tw_steps = np.unique(np.clip(np.round(np.asarray(tw, float) / dt), 1, None).astype(np.int64))
+        self.tw_steps = tw_steps[tw_steps < self.n_steps]
+        self.steps = np.union1d(log_steps(self.n_steps, per_decade), self.tw_steps)
+        self.t = self.steps * self.dt
+        self.tw = self.tw_steps * self.dt
+        self.index = {int(s): k for k, s in enumerate(self.steps)}
+        self.tw_index = {int(s): i for i, s in enumerate(self.tw_steps)}
+
+    @property
+    def nt(self) -> int:
+        return len(self.steps)
+
+    @property
+    def nw(self) -> int:
+        return len(self.tw_steps)
+
+    def __repr__(self):
+        return (f"Schedule(dt={self.dt}, n_steps={self.n_steps}, nt={self.nt}, "
+                f"tw={np.array2string(self.tw, precision=3)})")
+
+
+def drive(schedule: Schedule, advance: Callable[[int], None], measure: Callable[[int, int], None],
+          progress: Callable[[int, int], None] | None = None) -> None:
+    """The one driver loop: advance(n) moves the state n steps, measure(k, step) records at
+    each measurement step k; progress(done_steps, total_steps) after each."""
+    step = 0
+    for k, s in enumerate(schedule.steps):
+        s = int(s)
+        if s > step:
+            advance(s - step)
+            step = s
+        measure(k, s)
+        if progress is not None:
+            progress(step, schedule.n_steps)
+
+
+# ----------------------------------------------------------------------------- the recorder
+
+def to_numpy(a) -> np.ndarray:
+    """Host NumPy copy of a NumPy array, torch tensor (any device) or scalar."""
+    if hasattr(a, "detach"):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a)
+
+
+def _copy(x):
+    return x.clone() if hasattr(x, "clone") else np.array(x, copy=True)
+
+
+def two_time(x_tw, x, a: float | None = None):
+    """C, msd, Q, alpha2 between snapshots x_tw[s, n] and x[s, n] (float64 reductions).
+
+    The single implementation of the two-time observables; Q is returned only when a is given.
+    """
+    xp = array_namespace(x)
+    x64 = xp.astype(x, xp.float64)
+    w64 = xp.astype(x_tw, xp.float64)
+    n = x.shape[-1]
+    dx = x64 - w64
+    dx2 = dx * dx
+    m2 = xp.sum(dx2, axis=-1) / n
+    m4 = xp.sum(dx2 * dx2, axis=-1) / n
+    out = {
+        "C": xp.sum(w64 * x64, axis=-1) / n,
+        "msd": m2,
+        "alpha2": m4 / (3.0 * m2 * m2) - 1.0,
+    }
+    if a is not None:
+        out["Q"] = xp.sum(xp.astype(xp.abs(dx) < a, xp.float64), axis=-1) / n
+    return out
+
+
+def response(x_h, x, eps, h: float):
+    """Integrated response chi = eps . (x_h - x) / (n h) (float64 reduction)."""
+    xp = array_namespace(x)
+    d = xp.astype(x_h, xp.float64) - xp.astype(x, xp.float64)
+    return xp.sum(xp.astype(eps, xp.float64) * d, axis=-1) / (x.shape[-1] * h)
+
+
+class Recorder:
+    """Measures a batch of samples at the steps of a schedule and hands the results to a sink.
+
+    `samples` is where this batch sits among all samples of the run (a slice): a system that runs
+    its samples one after the other makes one Recorder per sample; one that batches them (vmap)
+    makes one with slice(None). `a` is the overlap threshold of Q (None: Q not measured).
+    """
+
+    def __init__(self, schedule: Schedule, sink, samples: slice = slice(None),
+                 a: float | None = 0.3):
+        self.schedule = schedule
+        self.sink = sink
+        self.samples = samples
+        self.a = a
+        self._snap = None  # [nw] list of x(tw) snapshots, each [s, n]
+
+    def observe(self, step: int, x, energy, twins=None, eps=None, h: float | None = None,
+                extra: dict | None = None) -> list[int]:
+        """Record at measurement step `step`.
+
+        x[s, n] the state; energy[s] (or a scalar) the energy per degree of freedom (the loss for
+        nets); twins[s, nw, n] the response twins (twin i started at tw_i with the field h eps_i,
+        eps broadcastable to twins); extra: per-time system data {name: [s, ...]}.
+        Returns the tw indices that start at this step: the caller starts those twins from x now.
+        """
+        sch = self.schedule
+        k = sch.index[int(step)]
+        nw = sch.nw
+        if self._snap is None:
+            self._snap = [None] * nw
+        started = []
+        i_tw = sch.tw_index.get(int(step))
+        if i_tw is not None:
+            self._snap[i_tw] = _copy(x)
+            started.append(i_tw)
+        s = x.shape[0]
+        values = {"energy": to_numpy(energy).reshape(-1) * np.ones(s)}
+        active = [i for i in range(nw) if sch.tw_steps[i] < step]
+        if nw:
+            names = ["C", "msd", "alpha2"] + (["Q"] if self.a is not None else [])
+            if twins is not None:
+                names.append("chi")
+            arrs = {nm: np.full((s, nw), np.nan) for nm in names}
+            for i in active:
+                for nm, v in two_time(self._snap[i], x, self.a).items():
+                    arrs[nm][:, i] = to_numpy(v)
+                if twins is not None:
+                    e_i = eps[:, i] if (eps.ndim == 3) else eps
+                    arrs["chi"][:, i] = to_numpy(response(twins[:, i], x, e_i, h))
+            values.update(arrs)
+        for name, v in (extra or {}).items():
+            values[name] = to_numpy(v)
+        self.sink.add(k, values, samples=self.samples)
+        return started
+
+
+# ----------------------------------------------------------------------------- the in-memory sink
+
+class Recording:
+    """In-memory sink: arrays on the shared grid, samples first.
+
+    Per-time data `name` is stored [S, nt, ...]; the two-time ones (TWO_TIME) [S, nw, nt], NaN
+    where not measured. `put` stores anything else (final margins, phi_J, ...) under its name;
+    names of system data are 'system/name'.
+    """
+
+    def __init__(self):
+        self.data: dict[str, np.ndarray] = {}
+        self.status = "new"
+        self.n_samples = 0
+
+    def begin(self, t, tw, samples: int) -> None:
+        self.data["t"] = np.asarray(t, dtype=np.float64)
+        self.data["tw"] = np.asarray(tw, dtype=np.float64)
+        self.n_samples = int(samples)
+        self.status = "running"
+        self._changed()
+
+    def add(self, k: int, values: dict, samples: slice = slice(None)) -> None:
+        nt, nw, S = len(self.data["t"]), len(self.data["tw"]), self.n_samples
+        for name, v in values.items():
+            v = np.asarray(v, dtype=np.float64)
+            arr = self.data.get(name)
+            if arr is None:
+                shape = (S, nw, nt) if name in TWO_TIME else (S, nt) + v.shape[1:]
+                arr = self.data[name] = np.full(shape, np.nan)
+            if name in TWO_TIME:
+                arr[samples, :, k] = v
+            else:
+                arr[samples, k] = v
+        self._changed()
+
+    def put(self, name: str, value) -> None:
+        self.data[name] = np.asarray(value)
+        self._changed()
+
+    def finish(self, status: str = "complete") -> None:
+        self.status = status
+        self._changed()
+
+    def _changed(self) -> None:
+        """Hook for sinks that persist (compare.runs.RunWriter)."""
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.data
