@@ -1,0 +1,367 @@
+"""The exact N = infinity dynamics of the spherical (mixed) p-spin: the Cugliandolo-Kurchan
+equations for C(t, t') and R(t, t') after a quench from a random start (shared/SCIENCE.md, sec. 2).
+
+Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not from their code):
+
+* The unknowns are C(t, t') and the integrated response chi(t, t') = int_{t'}^t R(t, s) ds, whose
+  equation follows from the one for R:
+      d chi(t,t')/dt = 1 - mu(t) chi(t,t') + int_{t'}^t ds f''(C(t,s)) R(t,s) chi(s,t').
+  Every memory integral is a sum over cells [t_{l-1}, t_l] of (the exact cell integral of R,
+  a difference of chi) x (the mean of f^(k)(C) over the cell, taken in C-space) x (the cell mean
+  of the other factor). The cell means are kept exactly through grid changes, so the fast
+  relaxation near the diagonal, much shorter than the step at late times, is not lost.
+* The grid is uniform with n + 1 points; when it is full, every other point is dropped and the
+  step doubles (cell means of the merged cells are the means of their halves). The cost is
+  O(n^3) per doubling, so reaching t costs O(n^3 log t) instead of O(t^3).
+* Rows are advanced by an implicit second-order backward difference (BDF2), iterated to a fixed
+  point (`tol`); the `n_copy` entries nearest the diagonal are copied from the previous row
+  (time-translation invariance at lags <= n_copy * h).
+* Waiting times t_w are snapped (by at most 4/n relative) to points that stay on the grid until
+  the lag is large; there the column C(t, t_w), chi(t, t_w), R(t, t_w) leaves the grid and is
+  carried on by itself ("probe"), so C(t_w, t) stays exact for t_w much smaller than the step.
+
+run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
+sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from physics import pspin_theory as theory
+from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
+from physics.config import ConfigError, check_memory, require
+from physics.observables import Schedule, default_waiting_times
+
+SYSTEM = "ck"
+
+
+def default_config(**overrides) -> dict:
+    cfg = {
+        "p": 3,
+        "mix": None,          # None (pure p) or {p: w_p}, f(q) = sum_p w_p q^p / 2
+        "T": 0.5,
+        "tmax": 1000.0,
+        "tw": None,           # None: 5 log-spaced waiting times tmax/1000 .. tmax/10
+        "n_grid": 512,        # grid intervals (n + 1 points); cost ~ n^3 per doubling
+        "h0": 0.00125,        # initial step (time units); the Schedule unit dt is 8 h0
+        "tol": 1e-9,          # fixed-point tolerance on C and chi per row
+        "max_iter": 200,      # iterations per row at most
+        "n_copy": 2,          # entries next to the diagonal taken from the previous row
+        "per_decade": 20,     # measurement times per decade
+        "samples": 1,
+        "seed": 0,            # unused: the CK dynamics is deterministic
+    }
+    unknown = set(overrides) - set(cfg)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], f"unknown parameter; known: {', '.join(cfg)}")
+    cfg.update(overrides)
+    return cfg
+
+
+def mixture(config: dict) -> dict:
+    return theory.as_mixture(config["p"], config.get("mix"))
+
+
+def validate(config: dict) -> None:
+    for k in default_config():
+        require(k in config, k, "missing from the config")
+    mix = config["mix"]
+    if mix:
+        require(isinstance(mix, dict), "mix", "must be a mapping {p: weight}, e.g. '2:0.5,3:1'")
+        for p, w in mix.items():
+            try:
+                pi, wf = int(p), float(w)
+            except (TypeError, ValueError):
+                raise ConfigError("mix", f"bad term {p}:{w}; use integer p >= 2 and weight >= 0") from None
+            require(pi >= 2 and pi == float(p), "mix", f"p = {p} not allowed; each p must be an integer >= 2")
+            require(wf >= 0 and math.isfinite(wf), "mix", f"weight {w} not allowed; weights must be >= 0")
+        require(sum(float(w) for w in mix.values()) > 0, "mix", "at least one weight must be > 0")
+    else:
+        require(isinstance(config["p"], (int, np.integer)) and config["p"] >= 2, "p",
+                f"got {config['p']!r}; p must be an integer >= 2")
+    require(math.isfinite(float(config["T"])) and config["T"] >= 0, "T", f"got {config['T']}; T must be >= 0")
+    h0 = float(config["h0"])
+    require(math.isfinite(h0) and 0 < h0 <= 0.05, "h0", f"got {h0}; the initial step must be in (0, 0.05]")
+    tmax = float(config["tmax"])
+    require(math.isfinite(tmax) and 8 * h0 * 10 <= tmax <= 1e8, "tmax",
+            f"got {tmax}; tmax must be in [{80 * h0:g}, 1e8]")
+    n = config["n_grid"]
+    require(isinstance(n, (int, np.integer)) and n >= 64 and n % 4 == 0 and n <= 8192, "n_grid",
+            f"got {n}; the grid size must be a multiple of 4 in [64, 8192]")
+    require(0 < float(config["tol"]) < 1e-2, "tol", f"got {config['tol']}; tolerance must be in (0, 1e-2)")
+    require(isinstance(config["max_iter"], (int, np.integer)) and config["max_iter"] >= 1, "max_iter",
+            "must be an integer >= 1")
+    require(config["n_copy"] in (1, 2, 3, 4), "n_copy", f"got {config['n_copy']}; allowed 1, 2, 3, 4")
+    require(config["samples"] == 1, "samples", f"got {config['samples']}; the CK solution is one "
+            "deterministic curve: samples must be 1")
+    if config["tw"] is not None:
+        tw = np.asarray(config["tw"], float)
+        require(tw.ndim == 1 and tw.size >= 1 and np.all(np.isfinite(tw)) and np.all(tw > 0), "tw",
+                "waiting times must be positive numbers")
+        require(np.all(tw < tmax), "tw", f"waiting times must be < tmax = {tmax:g}")
+    require(isinstance(config["per_decade"], (int, np.integer)) and 2 <= config["per_decade"] <= 200,
+            "per_decade", "must be an integer in [2, 200]")
+    check_memory(6.0 * (n + 1) ** 2 * 8, "n_grid", f"the CK grid of {n + 1} x {n + 1} points")
+
+
+# ----------------------------------------------------------------------------- waiting times
+
+def snap_waiting_time(tw: float, n: int, h0: float, dt: float) -> float:
+    """The grid point nearest tw (multiple of dt) that stays on the grid until t - tw >> step."""
+    m = 0 if tw <= n * h0 else int(math.ceil(math.log2(tw / (n * h0)) - 1e-12))
+    hm = h0 * 2.0 ** m
+    q = tw / hm
+    b = max(0, int(math.floor(math.log2(max(q * 8.0 / n, 1.0)))))
+    u = max(hm * 2.0 ** b, dt)
+    return max(1, int(round(tw / u))) * u
+
+
+# ----------------------------------------------------------------------------- the solver
+
+class _Probe:
+    """A waiting-time column: on the grid (column jw) until the grid drops it, then carried on."""
+
+    def __init__(self, tw: float, jw: int):
+        self.tw = tw
+        self.jw = jw
+        self.attached = True
+        self.a = float(jw)       # tw / h
+        self.lc = 0
+
+    def detach(self, s: "CKSolver") -> None:
+        n1, jw, h = s.n + 1, self.jw, s.h
+        X, W = s.X, s.W
+        self.pc = s.C[:, jw].copy()
+        self.px = X[:, jw].copy()
+        self.pr = np.zeros(n1)
+        for r in range(jw + 2, n1):
+            self.pr[r] = (X[r, jw - 1] - X[r, jw + 1]) / (2 * h)
+        self.pcb = s.Cb[:, jw].copy()
+        self.pxb = s.Xb[:, jw].copy()
+        self.prb = np.zeros(n1)
+        for l in range(jw + 1, n1):  # cell means of R(u, tw) over u
+            self.prb[l] = W[l, jw + 1] / h if l <= jw + 2 else 0.5 * (self.pr[l - 1] + self.pr[l])
+        self.pw = W[jw, :].copy()
+        self.pw[jw + 1:] = 0.0
+        self.pw[0] = 0.0
+        self.attached = False
+
+    def decimate(self, m: int) -> None:
+        for name in ("pc", "px", "pr"):
+            v = getattr(self, name)
+            v[: m + 1] = v[0: 2 * m + 1: 2].copy()
+        for name in ("pcb", "pxb", "prb"):
+            v = getattr(self, name)
+            v[1: m + 1] = 0.5 * (v[1: 2 * m: 2] + v[2: 2 * m + 1: 2])
+        pw = self.pw
+        pw[1: m + 1] = pw[1: 2 * m: 2] + pw[2: 2 * m + 1: 2]
+        pw[m + 1:] = 0.0
+        self.a /= 2.0
+        self.lc = int(math.ceil(self.a))
+
+    def values(self, s: "CKSolver", r: int):
+        """(C, chi, R) at (t_r, tw), r a row on the current grid with t_r > tw."""
+        if self.attached:
+            jw = self.jw
+            R = (s.X[r, jw - 1] - (s.X[r, jw + 1] if r > jw else 0.0)) / (2 * s.h)
+            return s.C[r, jw], s.X[r, jw], R
+        return self.pc[r], self.px[r], self.pr[r]
+
+
+class CKSolver:
+    """Integrates the CK equations row by row on a grid that doubles its step when full."""
+
+    def __init__(self, mix: dict, T: float, n: int = 512, h0: float = 0.00125, n_copy: int = 2,
+                 tol: float = 1e-9, max_iter: int = 200):
+        self.ps = np.array(sorted(mix), dtype=np.int64)
+        self.ws = np.array([float(mix[p]) for p in sorted(mix)])
+        self.T, self.n, self.h, self.nc = float(T), int(n), float(h0), int(n_copy)
+        self.tol, self.max_iter = float(tol), int(max_iter)
+        n1 = self.n + 1
+        self.C, self.X, self.W = np.zeros((n1, n1)), np.zeros((n1, n1)), np.zeros((n1, n1))
+        self.Cb, self.Xb = np.zeros((n1, n1)), np.zeros((n1, n1))
+        self.mu, self.e = np.zeros(n1), np.zeros(n1)
+        self.S2, self.F1 = np.zeros(n1), np.zeros(n1)
+        self.acc = [np.zeros(n1) for _ in range(3)]
+        self.iterations = 0
+        self.max_change = 0.0
+        self.doublings = 0
+        self.probes: list[_Probe] = []
+        # rows 0..n_copy from the short-time expansion C = 1 - T tau, chi = tau (error O(h0^2))
+        h = self.h
+        for i in range(self.nc + 1):
+            for j in range(i + 1):
+                tau = (i - j) * h
+                self.C[i, j] = 1.0 - self.T * tau
+                self.X[i, j] = tau
+            for l in range(1, i + 1):
+                self.W[i, l] = self.X[i, l - 1] - self.X[i, l]
+                self.Cb[l, i] = 0.5 * (self.C[i, l - 1] + self.C[i, l])
+            for j in range(i):
+                self.Cb[i, j] = 0.5 * (self.C[i, j] + self.C[i - 1, j])
+                self.Xb[i, j] = 0.5 * (self.X[i, j] + self.X[i - 1, j])
+            self.mu[i] = self.T
+        self.i = self.nc   # last completed row
+
+    @property
+    def t(self) -> float:
+        return self.i * self.h
+
+    def add_probe(self, tw: float) -> None:
+        """Follow C(t, tw), chi(t, tw), R(t, tw) from now on; tw must be the current row's time."""
+        jw = self.i
+        assert abs(jw * self.h - tw) <= 1e-9 * max(tw, 1.0), (tw, jw * self.h)
+        self.probes.append(_Probe(tw, jw))
+
+    def _decimate(self) -> None:
+        m = self.n // 2
+        for p in self.probes:
+            if p.attached and p.jw % 2 == 1:
+                p.detach(self)
+        for A in (self.C, self.X):
+            A[: m + 1, : m + 1] = A[0: 2 * m + 1: 2, 0: 2 * m + 1: 2].copy()
+        for A in (self.Cb, self.Xb):
+            A[1: m + 1, : m + 1] = 0.5 * (A[1: 2 * m: 2, 0: 2 * m + 1: 2] + A[2: 2 * m + 1: 2, 0: 2 * m + 1: 2])
+        W = self.W
+        W[: m + 1, 1: m + 1] = (W[0: 2 * m + 1: 2, 1: 2 * m: 2] + W[0: 2 * m + 1: 2, 2: 2 * m + 1: 2]).copy()
+        self.mu[: m + 1] = self.mu[0: 2 * m + 1: 2].copy()
+        self.e[: m + 1] = self.e[0: 2 * m + 1: 2].copy()
+        for p in self.probes:
+            if p.attached:
+                p.jw //= 2
+                p.a = float(p.jw)
+            else:
+                p.decimate(m)
+        self.h *= 2.0
+        self.i = m
+        self.doublings += 1
+
+    def step(self) -> None:
+        """Compute the next row (doubling the step first if the grid is full)."""
+        if self.i == self.n:
+            self._decimate()
+        i = self.i + 1
+        a1, a2, a3 = self.acc
+        mu, e, it, ch = solve_row(i, self.h, self.T, self.C, self.X, self.W, self.Cb, self.Xb,
+                                  self.ps, self.ws, self.nc, self.tol, self.max_iter,
+                                  self.S2, self.F1, a1, a2, a3)
+        self.mu[i], self.e[i] = mu, e
+        self.iterations += it
+        self.max_change = max(self.max_change, ch)
+        for p in self.probes:
+            if not p.attached:
+                solve_probe(i, self.h, mu, self.C, self.S2, self.F1, p.pc, p.px, p.pr,
+                            p.pcb, p.pxb, p.prb, p.pw, p.lc, self.ps, self.ws)
+        self.i = i
+
+    def rows_to(self, tmax: float) -> int:
+        """Rows still to compute to reach tmax."""
+        rows, i, h = 0, self.i, self.h
+        while i * h < tmax:
+            if i == self.n:
+                i, h = self.n // 2, 2 * h
+            i += 1
+            rows += 1
+        return rows
+
+    def grid(self, max_points: int = 257):
+        """The current grid (subsampled to at most max_points): t, C(t_i, t_j), R(t_i, t_j)."""
+        i = self.i
+        stride = max(1, int(math.ceil((i + 1) / max_points)))
+        idx = np.arange(0, i + 1, stride)
+        C = np.tril(self.C[: i + 1, : i + 1])
+        C = C + np.tril(C, -1).T
+        X = self.X[: i + 1, : i + 1]
+        R = np.zeros_like(C)
+        h = self.h
+        R[:, 1:-1] = (X[:, :-2] - X[:, 2:]) / (2 * h)
+        R[:, 0] = (X[:, 0] - X[:, 1]) / h
+        R = np.tril(R, -1) + np.eye(i + 1)
+        return idx * h, C[np.ix_(idx, idx)], R[np.ix_(idx, idx)]
+
+
+def _interp3(ts, ys, t):
+    """Lagrange interpolation through 2 or 3 points."""
+    if len(ts) == 2:
+        (t0, t1), (y0, y1) = ts, ys
+        return y0 + (y1 - y0) * (t - t0) / (t1 - t0)
+    (t0, t1, t2), (y0, y1, y2) = ts, ys
+    return (y0 * (t - t1) * (t - t2) / ((t0 - t1) * (t0 - t2))
+            + y1 * (t - t0) * (t - t2) / ((t1 - t0) * (t1 - t2))
+            + y2 * (t - t0) * (t - t1) / ((t2 - t0) * (t2 - t1)))
+
+
+def schedule_for(config: dict) -> Schedule:
+    n, h0 = int(config["n_grid"]), float(config["h0"])
+    dt = 8.0 * h0
+    tmax = float(config["tmax"])
+    tw = default_waiting_times(tmax, dt) if config["tw"] is None else np.asarray(config["tw"], float)
+    tw = sorted({snap_waiting_time(float(w), n, h0, dt) for w in tw})
+    tw = [w for w in tw if w < tmax]
+    return Schedule(dt, tmax, tw=tw, per_decade=int(config["per_decade"]))
+
+
+def run(config: dict, sink, progress=None) -> dict:
+    """Integrate the CK equations to tmax and record them on the shared grid (one sample)."""
+    validate(config)
+    mix = mixture(config)
+    sch = schedule_for(config)
+    T, tmax = float(config["T"]), float(sch.t[-1])
+    solver = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
+                      n_copy=int(config["n_copy"]), tol=float(config["tol"]),
+                      max_iter=int(config["max_iter"]))
+    sink.begin(sch.t, sch.tw, samples=1)
+    nt, nw = sch.nt, sch.nw
+    R_out = np.full((1, nw, nt), np.nan)
+    total = solver.rows_to(tmax)
+    tw_pending = list(sch.tw)
+    k = 0
+    done = 0
+    last_put = 0
+    while k < nt:
+        solver.step()
+        done += 1
+        i, h = solver.i, solver.h
+        t_i = i * h
+        while tw_pending and abs(tw_pending[0] - t_i) <= 1e-9 * max(t_i, 1.0):
+            solver.add_probe(tw_pending.pop(0))
+        while k < nt and sch.t[k] <= t_i * (1 + 1e-12):
+            t = sch.t[k]
+            rows = [i - 2, i - 1, i]
+            ts = [r * h for r in rows]
+            values = {"energy": [_interp3(ts, solver.e[rows], t)],
+                      "ck/mu": [_interp3(ts, solver.mu[rows], t)]}
+            Cv, Xv = np.full((1, nw), np.nan), np.full((1, nw), np.nan)
+            for p in solver.probes:
+                if t <= p.tw:
+                    continue
+                iw = int(np.searchsorted(sch.tw, p.tw - 1e-12 * p.tw))
+                rr = [r for r in rows if r * h > p.tw * (1 + 1e-12)]
+                if p.attached and rr and rr[0] - 1 >= p.jw and len(rr) < 3:
+                    rr = [rr[0] - 1] + rr
+                if len(rr) < 2:
+                    rr = [i - 1, i]
+                vals = np.array([p.values(solver, r) for r in rr])
+                tr = [r * h for r in rr]
+                Cv[0, iw] = _interp3(tr, vals[:, 0], t)
+                Xv[0, iw] = _interp3(tr, vals[:, 1], t)
+                R_out[0, iw, k] = _interp3(tr, vals[:, 2], t)
+            values.update({"C": Cv, "msd": 2.0 * (1.0 - Cv), "chi": Xv})
+            sink.add(k, values, samples=slice(0, 1))
+            k += 1
+        if progress is not None and (done % 16 == 0 or k >= nt):
+            progress(min(done, total), total)
+        if solver.doublings != last_put:
+            last_put = solver.doublings
+            sink.put("ck/R", R_out)
+    sink.put("ck/R", R_out)
+    gt, gC, gR = solver.grid()
+    sink.put("ck/grid_t", gt)
+    sink.put("ck/grid_C", gC)
+    sink.put("ck/grid_R", gR)
+    th = theory.summary(T, mix)
+    return {"e_final": float(solver.e[solver.i]), "t_final": float(solver.t), "e_inf": th["e_inf"],
+            "q_EA": th["q_EA"], "x": th["x"], "T_d": th["T_d"], "doublings": solver.doublings,
+            "iterations_per_row": solver.iterations / max(done, 1)}
