@@ -226,8 +226,8 @@ def age(N, dim, mixture, polydispersity, radii, alpha, phi, T, dt, tmax, tw, Q_a
     msd = run.mean("msd")
     rows = [("E/N at t = tmax", float(e[-1]), "", "eps; 0 below phi_J at T = 0"),
             ("msd(tw_min, tmax)", float(msd[0, -1]), "", "sigma^2 per coordinate"),
-            ("free diffusion 2 T (tmax - tw_min)", 2 * T * (tmax - float(run["tw"][0])), "",
-             "upper bound (no caging)"),
+            ("thermal part 2 T (tmax - tw_min)", 2 * T * (tmax - float(run["tw"][0])), "",
+             "free diffusion; the force-driven relaxation after the quench adds to it"),
             ("Q(tw_min, tmax)", float(run.mean("Q")[0, -1]), "", f"a = {Q_a:g}")]
     print_summary(f"spheres age: N = {N}, d = {dim}, phi = {phi:g}, T = {T:g}, {samples} sample(s)", rows)
     fig, ax = figure(2, 2, width=4.2, height=3.3)
