@@ -96,6 +96,8 @@ def fmt(v) -> str:
         return str(v)
     if math.isnan(v):
         return "nan"
+    if v.is_integer() and abs(v) < 1e6:
+        return str(int(v))
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
         return f"{v:.4e}"
     return f"{v:.4f}"
