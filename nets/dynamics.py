@@ -1,0 +1,173 @@
+"""Dynamics of K nets at once, batched with torch.func (functional_call + vmap), on one device.
+
+The state is one tensor W [1 + nw, K, n]: slot 0 holds the K nets (samples), slot 1 + i the
+response twins started at waiting time tw_i (shared/SCIENCE.md, section 1: the twin feels the
+extra energy -h eps_i . w and then the SAME noise, the same minibatches, as its net). Only the
+slots already started are stepped. Everything, the noise included, is drawn on the device.
+
+- Langevin (full batch):  w <- w - lr grad L(w) + sqrt(2 T lr) xi,   xi ~ Normal(0, 1);
+- SGD with momentum:      v <- momentum v + grad L_B(w);  w <- w - lr v  (+ the same Langevin
+  noise when T > 0), minibatches of size B drawn without replacement, a new permutation every
+  epoch;
+- Adam with a decaying step (the T = 0 minimiser of the jamming protocol): see `adam_minimise`.
+
+Each sample has its own torch.Generator for its noise and minibatches, so a sample's trajectory
+does not depend on how many other samples run beside it (tests compare vmapped samples with the
+same nets trained one by one).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.func import functional_call, grad, vmap
+
+from nets.losses import LOSS_FUNCTIONS
+
+
+class Ensemble:
+    """The functions of one architecture and loss, batched over samples (and twins)."""
+
+    def __init__(self, model, flat, loss: str, l2: float = 0.0):
+        self.model, self.flat, self.l2 = model, flat, float(l2)
+        lossf = LOSS_FUNCTIONS[loss]
+
+        def f(w, x):
+            return functional_call(model, flat.unflatten(w), (x,))
+
+        def loss_w(w, x, y):
+            return lossf(f(w, x), y)
+
+        self.f_one = f
+        self.loss_one = loss_w
+        self.outputs = vmap(f)                              # W [K, n], X [K, P, ...] -> [K, P]
+        self.loss = vmap(loss_w)                            # -> [K]
+        # [m, K, n] states, data [K, P, ...] shared by the m slots (nets and their twins)
+        self.grad = vmap(vmap(grad(loss_w)), in_dims=(0, None, None))
+
+    def gradient(self, W, X, Y):
+        """grad of (L + l2 |w|^2 / 2) for states W [m, K, n]."""
+        G = self.grad(W, X, Y)
+        if self.l2:
+            G.add_(W, alpha=self.l2)
+        return G
+
+
+class Dynamics:
+    """Langevin or SGD on W [1 + nw, K, n]; `advance(n)` makes n steps of size lr."""
+
+    def __init__(self, ens: Ensemble, W0, X, Y, config: dict, noise_seeds: list[int], nw: int = 0):
+        self.ens, self.X, self.Y = ens, X, Y
+        K, n = W0.shape
+        dev, dt = W0.device, W0.dtype
+        self.K, self.n, self.nw = K, n, nw
+        self.lr, self.T, self.h = float(config["lr"]), float(config["T"]), float(config["h"])
+        self.sgd = config["dynamics"] == "sgd"
+        self.momentum = float(config["momentum"]) if self.sgd else 0.0
+        self.batch = int(config["batch"]) if self.sgd else 0
+        self.W = torch.empty((1 + nw, K, n), device=dev, dtype=dt)
+        self.W[0] = W0
+        self.m = 1                                        # slots in use
+        self.V = torch.zeros_like(self.W) if self.momentum else None
+        self.gens = [torch.Generator(device=dev).manual_seed(s) for s in noise_seeds]
+        # the field directions eps_i = +-1, one per twin and sample
+        self.eps = torch.empty((nw, K, n), device=dev, dtype=dt)
+        for k, g in enumerate(self.gens):
+            for i in range(nw):
+                self.eps[i, k] = torch.randint(0, 2, (n,), generator=g, device=dev).to(dt) * 2 - 1
+        self.xi = torch.empty((K, n), device=dev, dtype=dt)
+        self.noise_scale = math.sqrt(2.0 * self.T * self.lr)
+        self._perm, self._pos = None, 0
+        self.steps = 0
+
+    # -- the nets (slot 0) and the twins as the recorder wants them
+    @property
+    def x(self):
+        return self.W[0]
+
+    @property
+    def twins(self):
+        return self.W[1:].transpose(0, 1)                 # [K, nw, n]
+
+    @property
+    def eps_by_sample(self):
+        return self.eps.transpose(0, 1)                   # [K, nw, n]
+
+    def start_twin(self, i: int) -> None:
+        """Twin i starts now as a copy of its net (and its momentum)."""
+        self.W[1 + i].copy_(self.W[0])
+        if self.V is not None:
+            self.V[1 + i].copy_(self.V[0])
+        self.m = max(self.m, 2 + i)
+
+    def _minibatch(self):
+        P = self.X.shape[1]
+        B = self.batch
+        if self._perm is None or self._pos + B > P:
+            self._perm = torch.stack([torch.randperm(P, generator=g, device=self.X.device)
+                                      for g in self.gens])
+            self._pos = 0
+        idx = self._perm[:, self._pos:self._pos + B]
+        self._pos += B
+        rows = torch.arange(self.K, device=idx.device)[:, None]
+        return self.X[rows, idx], self.Y[rows, idx]
+
+    @torch.no_grad()
+    def step(self) -> None:
+        m = self.m
+        W = self.W[:m]
+        X, Y = self._minibatch() if self.sgd else (self.X, self.Y)
+        G = self.ens.gradient(W, X, Y)
+        if m > 1 and self.h:
+            G[1:].sub_(self.eps[:m - 1], alpha=self.h)    # energy -h eps . w
+        if self.V is not None:
+            V = self.V[:m]
+            V.mul_(self.momentum).add_(G)
+            G = V
+        W.sub_(G, alpha=self.lr)
+        if self.T > 0:
+            for k, g in enumerate(self.gens):
+                torch.randn(self.n, generator=g, device=self.xi.device, dtype=self.xi.dtype,
+                            out=self.xi[k])
+            W.add_(self.xi, alpha=self.noise_scale)       # the same noise for net and twins
+        self.steps += 1
+
+    def advance(self, nsteps: int) -> None:
+        for _ in range(nsteps):
+            self.step()
+
+
+def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_steps: int,
+                  delta_tol: float, check_every: int = 100, betas=(0.9, 0.999), eps=1e-12,
+                  progress=None):
+    """T = 0 minimisation of K nets at once with Adam, step lr / (1 + step / decay_steps).
+
+    A sample stops (its weights freeze) once it is fitted, N_Delta = 0 (every margin
+    Delta_mu <= delta_tol), checked every `check_every` steps; all stop at max_steps.
+    Returns (W, steps [K]).
+    """
+    from nets.losses import n_delta
+    K = W.shape[0]
+    W = W.clone()
+    m1, m2 = torch.zeros_like(W), torch.zeros_like(W)
+    active = torch.ones(K, dtype=torch.bool, device=W.device)
+    steps = torch.zeros(K, dtype=torch.int64, device=W.device)
+    b1, b2 = betas
+    with torch.no_grad():
+        for t in range(1, max_steps + 1):
+            G = ens.gradient(W[None], X, Y)[0]
+            G = G * active[:, None]
+            m1.mul_(b1).add_(G, alpha=1 - b1)
+            m2.mul_(b2).addcmul_(G, G, value=1 - b2)
+            step = lr / (1.0 + t / decay_steps)
+            upd = (m1 / (1 - b1 ** t)) / ((m2 / (1 - b2 ** t)).sqrt() + eps)
+            W.sub_(upd * active[:, None], alpha=step)
+            steps += active
+            if t % check_every == 0 or t == max_steps:
+                nd = n_delta(ens.outputs(W, X), Y, delta_tol)
+                active &= nd > 0
+                if progress is not None:
+                    progress(t)
+                if not bool(active.any()):
+                    break
+    return W, steps

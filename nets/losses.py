@@ -1,0 +1,50 @@
+"""Losses on the outputs f of a net with labels y = +-1 (shared/SCIENCE.md, section 4).
+
+Margins Delta_mu = 1 - y_mu f(x_mu). N_Delta counts the unsatisfied constraints,
+Delta_mu > delta_tol.
+
+The "fitted" criterion (SCIENCE.md section 4): plain gradient descent leaves many margins at
+Delta = +1e-9 with a loss of ~1e-18, while Adam overshoots to Delta < 0. We count a constraint as
+unsatisfied only when Delta_mu > delta_tol (default 1e-6, a config key), so a net is "fitted"
+(N_Delta = 0) when every margin is below 1e-6; its hinge loss is then below 5e-13.
+"""
+from __future__ import annotations
+
+import torch
+
+LOSSES = ("hinge", "mse", "cross_entropy")
+
+
+def margins(f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Delta_mu = 1 - y_mu f_mu."""
+    return 1.0 - y * f
+
+
+def hinge(f, y):
+    """Quadratic hinge L = (1/P) sum_mu theta(Delta_mu) Delta_mu^2 / 2."""
+    delta = torch.relu(margins(f, y))
+    return 0.5 * (delta * delta).mean(-1)
+
+
+def mse(f, y):
+    """L = (1/P) sum_mu (f_mu - y_mu)^2 / 2."""
+    r = f - y
+    return 0.5 * (r * r).mean(-1)
+
+
+def cross_entropy(f, y):
+    """Binary cross-entropy of the logit f: L = (1/P) sum_mu log(1 + exp(-y_mu f_mu))."""
+    return torch.nn.functional.softplus(-y * f).mean(-1)
+
+
+LOSS_FUNCTIONS = {"hinge": hinge, "mse": mse, "cross_entropy": cross_entropy}
+
+
+def n_delta(f, y, delta_tol: float = 1e-6):
+    """N_Delta = number of mu with Delta_mu > delta_tol (over the last axis)."""
+    return (margins(f, y) > delta_tol).sum(-1)
+
+
+def accuracy(f, y):
+    """Fraction of mu with sign(f_mu) = y_mu (f = 0 counts as wrong)."""
+    return ((y * f) > 0).to(f.dtype).mean(-1)
