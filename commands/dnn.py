@@ -73,7 +73,7 @@ def _base(P, d, data, data_dir, depth, activation, bias, init, loss, device, pre
 @click.option("--dynamics", type=click.Choice(["langevin", "sgd"]), default="langevin",
               show_default=True, help="langevin: full batch, w <- w - lr grad L + sqrt(2 T lr) N(0,1); "
                                       "sgd: minibatch SGD with momentum (plus the same noise if T > 0).")
-@click.option("--T", "T", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
+@click.option("--T", "T", type=click.FloatRange(min=0.0), default=1e-6, show_default=True,
               help="Temperature T of the Langevin noise (loss units).")
 @click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=0.2, show_default=True,
               help="Learning rate = time step: time t = steps * lr.")
@@ -166,9 +166,10 @@ def _langevin_png(rec, cfg):
     plot_two_time(ax[0, 2], rec, "msd")
     ax[0, 2].set_title("mean squared displacement of the weights")
     plot_two_time(ax[1, 0], rec, "Q", legend=False)
-    ax[1, 0].set_title("overlap Q, a = std(w(0))/%g" % cfg["q_factor"])
+    ax[1, 0].set_title("overlap Q, a = std(w$_{init}$)/%g" % cfg["q_factor"])
     plot_fdt(ax[1, 1], rec, cfg["T"])
-    ax[1, 1].set_title("fluctuation-dissipation")
+    ax[1, 1].set_xscale("log"); ax[1, 1].set_yscale("log")
+    ax[1, 1].set_title("fluctuation-dissipation (log-log)")
     m = np.asarray(rec["dnn/margins"]).ravel()
     a = ax[1, 2]
     a.hist(m[np.isfinite(m)], bins=60, color="0.4")

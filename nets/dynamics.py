@@ -40,14 +40,23 @@ class Ensemble:
 
         self.f_one = f
         self.loss_one = loss_w
+        self.lossf = lossf
         self.outputs = vmap(f)                              # W [K, n], X [K, P, ...] -> [K, P]
         self.loss = vmap(loss_w)                            # -> [K]
         # [m, K, n] states, data [K, P, ...] shared by the m slots (nets and their twins)
-        self.grad = vmap(vmap(grad(loss_w)), in_dims=(0, None, None))
+        self.outputs_slots = vmap(vmap(f), in_dims=(0, None))
+        self.grad = vmap(vmap(grad(loss_w)), in_dims=(0, None, None))   # same, slower on CPU
 
     def gradient(self, W, X, Y):
-        """grad of (L + l2 |w|^2 / 2) for states W [m, K, n]."""
-        G = self.grad(W, X, Y)
+        """grad of (L + l2 |w|^2 / 2) for states W [m, K, n].
+
+        The nets are independent, so the gradient of the SUM of their losses with respect to W
+        is every net's own gradient: one vmapped forward, one backward. (Equal to
+        vmap(vmap(grad(loss))) -- self.grad -- and 1.5 to 2 times faster on CPU.)"""
+        with torch.enable_grad():
+            Wr = W.detach().requires_grad_(True)
+            total = self.lossf(self.outputs_slots(Wr, X), Y).sum()
+            G, = torch.autograd.grad(total, Wr)
         if self.l2:
             G.add_(W, alpha=self.l2)
         return G

@@ -45,7 +45,7 @@ def default_config(**overrides) -> dict:
         # loss
         "loss": "hinge", "l2": 0.0, "delta_tol": 1e-6,
         # dynamics (time t = steps * lr)
-        "dynamics": "langevin", "T": 1e-5, "lr": 0.2, "tmax": 1000.0, "tw": None,
+        "dynamics": "langevin", "T": 1e-6, "lr": 0.2, "tmax": 1000.0, "tw": None,
         "per_decade": 20, "batch": 32, "momentum": 0.5,
         # response and overlap
         "h": 1e-5, "q_factor": 10.0,
@@ -239,7 +239,7 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
             twins = dyn.twins if nw else None
             started = rec.observe(step, W, lossf(f, Y), twins=twins,
                                   eps=dyn.eps_by_sample if nw else None, h=c["h"], extra=extra)
-        for i in started:
+        for i in started if nw else ():
             dyn.start_twin(i)
 
     t0 = time.perf_counter()

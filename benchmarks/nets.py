@@ -1,0 +1,140 @@
+"""Benchmark of the nets (issue 5): run from the repository root,
+
+    python benchmarks/nets.py [--steps 400] [--threads 1]
+
+1. Langevin steps per second of our training (nets.run: vmapped dynamics + the shared recorder at
+   log-spaced times) beside (a) our dynamics alone, without the recorder, and (b) a bare torch
+   loop doing the same updates on an nn.Module (loss.backward, w -= lr g + sqrt(2 T lr) xi).
+   The recorder's cost is (a) against our run; target < 10 %.
+2. K = 16 samples vmapped in one batch against 16 nets trained one after the other (our code with
+   K = 1, and the bare torch loop); target >= 4x faster on CPU.
+3. The same on CUDA when a GPU is available.
+All figures are measured in this run, on this machine (shared: compare ratios, not absolutes).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from nets import default_config, run  # noqa: E402
+from nets.dynamics import Dynamics, Ensemble  # noqa: E402
+from nets.models import FC, Flat, build_model, init_flat  # noqa: E402
+from nets.train import load_data, sample_seeds  # noqa: E402
+from physics.observables import Recording  # noqa: E402
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def ours_run(cfg):
+    """Steps per second of nets.run (the recorder included), timed around the driver loop."""
+    s = run(cfg, Recording())
+    return s["steps_per_s"]
+
+
+def ours_dynamics(cfg, device, steps):
+    """Steps per second of our vmapped dynamics alone (no recorder)."""
+    K = cfg["samples"]
+    dtype = torch.float64 if cfg["precision"] == "float64" else torch.float32
+    seeds = sample_seeds(cfg["seed"], 0, K)
+    X, Y, _, _ = load_data(cfg, seeds, device, dtype)
+    model = build_model(cfg, (cfg["d"],)).to(device=device, dtype=dtype)
+    flat = Flat(model)
+    W0 = torch.stack([init_flat(flat, cfg, torch.Generator(device=device).manual_seed(s["init"]))
+                      for s in seeds]).to(dtype)
+    dyn = Dynamics(Ensemble(model, flat, cfg["loss"]), W0, X, Y, cfg, [s["noise"] for s in seeds])
+    dyn.advance(5)
+    sync(device)
+    t = time.perf_counter()
+    dyn.advance(steps)
+    sync(device)
+    return steps / (time.perf_counter() - t)
+
+
+def bare_loop(cfg, device, steps, seed=0):
+    """A bare torch loop on one nn.Module: the same full-batch Langevin update on the hinge loss."""
+    dtype = torch.float64 if cfg["precision"] == "float64" else torch.float32
+    g = torch.Generator(device=device).manual_seed(seed)
+    P, d = cfg["P"], cfg["d"]
+    X = torch.randn(P, d, generator=g, device=device, dtype=dtype)
+    X = X * math.sqrt(d) / X.norm(dim=1, keepdim=True)
+    Y = (torch.randint(0, 2, (P,), generator=g, device=device) * 2 - 1).to(dtype)
+    torch.manual_seed(seed)
+    net = FC(d, cfg["width"], cfg["depth"]).to(device=device, dtype=dtype)
+    params = list(net.parameters())
+    lr, T = cfg["lr"], cfg["T"]
+    c = math.sqrt(2 * T * lr)
+
+    def step():
+        f = net(X)
+        loss = 0.5 * torch.relu(1 - Y * f).pow(2).mean()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, gr in zip(params, grads):
+                p.sub_(gr, alpha=lr)
+                p.add_(torch.randn(p.shape, generator=g, device=device, dtype=dtype), alpha=c)
+
+    for _ in range(5):
+        step()
+    sync(device)
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(device)
+    return steps / (time.perf_counter() - t)
+
+
+def section(device, steps, sizes):
+    print(f"\n== device {device} ==")
+    for width, P in sizes:
+        cfg = default_config(width=width, P=P, d=10, depth=2, samples=1, h=0.0, hessian_k=0,
+                             lr=0.05, T=1e-5, tmax=0.05 * steps, device=device.type)
+        n = Flat(build_model(cfg, (10,))).n
+        print(f"\n-- width {width}, depth 2, d = 10, P = {P}: N = {n} weights, float32 --")
+        r = ours_run(cfg)
+        a = ours_dynamics(cfg, device, steps)
+        b = bare_loop(cfg, device, steps)
+        print(f"  1 net, Langevin steps/s: nets.run (with recorder) {r:9.1f} | our dynamics alone "
+              f"{a:9.1f} | bare torch loop {b:9.1f}")
+        print(f"  recorder overhead: {100 * (a / r - 1):+.1f} %  (target < 10 %);  "
+              f"our dynamics vs bare loop: {a / b:.2f}x")
+        K = 16
+        cfgK = dict(cfg, samples=K)
+        vm = ours_dynamics(cfgK, device, max(steps // 4, 20))       # K nets per step
+        one = ours_dynamics(cfg, device, steps)                      # 1 net per step
+        t_vmap = 1.0 / vm                                            # s per step of all 16
+        t_seq_ours = K / one
+        t_seq_bare = K / b
+        print(f"  K = {K}: vmapped {K * vm:9.1f} net-steps/s | one after the other: ours "
+              f"{one:9.1f}, bare loop {b:9.1f} net-steps/s")
+        print(f"  vmap speed-up: {t_seq_ours / t_vmap:.2f}x over our K = 1 code, "
+              f"{t_seq_bare / t_vmap:.2f}x over the bare loop  (target >= 4x on CPU)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {args.threads} CPU thread(s), os.cpu_count() = {os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    sizes = [(20, 200), (50, 1000)]
+    section(torch.device("cpu"), args.steps, sizes)
+    if torch.cuda.is_available():
+        section(torch.device("cuda"), args.steps * 4, sizes + [(256, 10000)])
+    else:
+        print("\n(no CUDA device here: GPU section skipped)")
+
+
+if __name__ == "__main__":
+    main()
