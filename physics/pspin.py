@@ -1,0 +1,350 @@
+"""The spherical p-spin glass: couplings, forces, Langevin dynamics on the sphere (SCIENCE.md, 2).
+
+    H(s) = - sum_p sum_{i1<...<ip} J^(p)_{i1..ip} s_i1 ... s_ip,    |s|^2 = N,
+    J^(p) ~ Normal(0, w_p p! / (2 N^(p-1)))   so that   E[H(s) H(s')] = N f(q),  f(q) = sum_p w_p q^p / 2.
+
+A pure model is {p: 1}; a mixture is {p: w_p} with p in 2, 3, 4. Each independent coupling is
+stored once (packed over i1 < ... < ip, physics.pspin_kernels), float32 by default.
+
+Dynamics (Ito): ds/dt = -mu(t) s + F(s) + eta, F = -grad H, <eta eta> = 2 T, with mu(t) = T + s.F/N
+= T - sum_p p e_p(t) keeping |s|^2 = N. Integrated by Euler-Maruyama plus projection:
+s <- sqrt(N) (s + dt F + sqrt(2 T dt) xi) / |...|, which keeps |s|^2 = N to rounding at every step
+(the radial term -mu s only rescales s, the projection does it exactly); mu(t) is recorded as
+`pspin/mu`. T = 0 is projected gradient descent.
+
+Response: at every waiting time tw a twin of the sample starts from s(tw) with the extra energy
+-h eps . s (eps_i = +-1) and then receives the SAME noise; all live replicas (the sample and its
+twins) share one pass over the couplings per step (force kernels take s[R, N]).
+
+Initial states: "random" (uniform on the sphere: a quench from infinite temperature) or
+"equilibrium" at T0 by quiet planting (Krzakala & Zdeborova, PRL 102, 238701, 2009): draw s* on the
+sphere, then couplings from P(J) exp(-H_J(s*)/T0) / E_J[...], i.e. J_a ~ Normal(sigma^2 m_a / T0,
+sigma^2), m_a = s*_a1 ... s*_ap. Then s* is an exact sample of the annealed measure, which is the
+Gibbs measure of the planted couplings for T0 above the static transition (T_K < T_d), and
+the planted couplings cannot be told from random ones there. No equilibration run is needed, and it
+works right down to T_d, where a run at T0 would need a diverging time.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from physics import pspin_kernels as K
+from physics import pspin_theory as theory
+from physics.config import ConfigError, check_memory, require
+from physics.observables import Recorder, Schedule, drive
+
+SUPPORTED_P = (2, 3, 4)
+BLOCKS = 16
+"""Work blocks of the force kernels: fixed (not the thread count) so results are bit for bit
+the same whatever the number of threads."""
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+# ----------------------------------------------------------------------------- config
+
+def default_config(**overrides) -> dict:
+    """Every parameter of a p-spin run (the config hash identifies the run)."""
+    cfg = {
+        "N": 1000,            # spins
+        "p": 3,               # pure p-spin (ignored when mix is given)
+        "mix": None,          # mixture {p: w_p}, f(q) = sum w_p q^p / 2; None = pure p
+        "T": 0.5,             # temperature of the dynamics
+        "dt": 0.05,           # Euler-Maruyama step (energy bias ~ -0.3 dt at T = 1)
+        "tmax": 100.0,        # final time
+        "tw": None,           # waiting times; None = 5 log-spaced from tmax/1000 to tmax/10
+        "samples": 1,         # disorder realisations, run one after the other
+        "seed": 0,
+        "response": True,     # twins with a field at every tw -> chi
+        "h": 0.01,            # field of the response twins
+        "precision": "float32",  # couplings and force kernels: float32 | float64
+        "init": "random",     # random (quench from T = infinity) | equilibrium (planted at T0)
+        "T0": None,           # temperature of the equilibrium start; None = T
+        "a": 0.3,             # threshold of the overlap Q
+    }
+    unknown = set(overrides) - set(cfg)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], f"unknown parameter; known: {', '.join(cfg)}")
+    cfg.update(overrides)
+    if cfg["mix"] is not None:
+        cfg["mix"] = {str(int(k)): float(v) for k, v in dict(cfg["mix"]).items()}
+    if cfg["tw"] is not None:
+        cfg["tw"] = [float(v) for v in cfg["tw"]]
+    return cfg
+
+
+def mixture(config: dict) -> dict:
+    """{p: w_p} of the config (pure p -> {p: 1.0})."""
+    if config.get("mix"):
+        return {int(k): float(v) for k, v in config["mix"].items() if float(v) != 0.0}
+    return {int(config["p"]): 1.0}
+
+
+def coupling_bytes(N: int, mix: dict, precision: str = "float32") -> int:
+    return sum(K.n_couplings(N, p) for p in mix) * np.dtype(DTYPES[precision]).itemsize
+
+
+def validate(config: dict) -> dict:
+    """Check every parameter (ConfigError names the bad one); returns the mixture."""
+    c = config
+    require(c.get("mix") is not None or c["p"] in SUPPORTED_P, "p",
+            f"p = {c['p']} is not supported; allowed: 2, 3, 4")
+    if c.get("mix") is not None:
+        try:
+            mix = mixture(c)
+        except (TypeError, ValueError, AttributeError):
+            raise ConfigError("mix", "expected {p: weight}, e.g. 2:0.5,3:1") from None
+        require(len(mix) > 0, "mix", "give at least one p with a weight > 0, e.g. 2:0.5,3:1")
+        require(all(p in SUPPORTED_P for p in mix), "mix",
+                f"p = {sorted(mix)} not all supported; allowed p: 2, 3, 4")
+        require(all(w > 0 for w in mix.values()), "mix", "weights must be > 0")
+    mix = mixture(c)
+    pmax = max(mix)
+    require(isinstance(c["N"], (int, np.integer)) and c["N"] > pmax, "N",
+            f"N = {c['N']} must be an integer larger than p = {pmax}")
+    require(c["T"] >= 0 and math.isfinite(c["T"]), "T", f"T = {c['T']} must be >= 0")
+    require(c["dt"] > 0 and math.isfinite(c["dt"]), "dt", f"dt = {c['dt']} must be > 0 (try 0.05-0.1)")
+    require(c["dt"] <= 0.5, "dt", f"dt = {c['dt']} is unstable; allowed: 0 < dt <= 0.5 (0.1 is safe)")
+    require(c["tmax"] >= c["dt"], "tmax", f"tmax = {c['tmax']} must be >= dt = {c['dt']}")
+    require(int(c["samples"]) >= 1, "samples", "must be >= 1")
+    require(c["precision"] in DTYPES, "precision", f"{c['precision']!r}; allowed: float32, float64")
+    require(c["init"] in ("random", "equilibrium"), "init",
+            f"{c['init']!r}; allowed: random, equilibrium")
+    require(c["h"] > 0, "h", f"h = {c['h']} must be > 0 (small: 0.01 is linear)")
+    require(c["a"] is None or c["a"] > 0, "a", "the overlap threshold must be > 0")
+    if c["tw"] is not None:
+        require(all(0 < w < c["tmax"] for w in c["tw"]), "tw",
+                f"waiting times must lie in (0, tmax = {c['tmax']})")
+    if c["init"] == "equilibrium":
+        T0 = c["T"] if c["T0"] is None else c["T0"]
+        Td = theory.dynamical_temperature(mix)
+        require(T0 > Td, "T0", f"the equilibrium start needs T0 > T_d = {Td:.4f} (got {T0}); "
+                "below T_d use init=random")
+    elif c["T0"] is not None:
+        raise ConfigError("T0", "T0 is used only with init=equilibrium")
+    need = coupling_bytes(int(c["N"]), mix, c["precision"])
+    check_memory(need, "N", f"N = {c['N']} ({', '.join(f'p={p}' for p in sorted(mix))} couplings)")
+    return mix
+
+
+# ----------------------------------------------------------------------------- couplings
+
+class Couplings:
+    """The packed couplings of one disorder sample, and their forces on a batch of replicas."""
+
+    def __init__(self, N: int, J: dict, dtype=np.float32):
+        self.N = N
+        self.J = J                     # {p: packed array}
+        self.dtype = np.dtype(dtype)
+        self.offs = {p: K.leading_offsets(N, p) for p in J}
+        self.bounds = {p: K.balanced_blocks(N, p, BLOCKS) for p in J}
+        self._buf = {}
+        self._zero = self.dtype.type(0)
+
+    @classmethod
+    def generate(cls, N: int, mix: dict, rng: np.random.Generator, precision: str = "float32"):
+        """Gaussian couplings of variance w_p p!/(2 N^(p-1)), drawn in the order of sorted p."""
+        dtype = DTYPES[precision]
+        check_memory(coupling_bytes(N, mix, precision), "N", f"N = {N} couplings")
+        J = {}
+        for p in sorted(mix):
+            a = rng.standard_normal(K.n_couplings(N, p), dtype=dtype)
+            a *= dtype(math.sqrt(variance(N, p, mix[p])))
+            J[p] = a
+        return cls(N, J, dtype)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.J.values())
+
+    def plant(self, s: np.ndarray, T0: float, mix: dict) -> None:
+        """Quiet planting of s at T0: J_a += variance / T0 * s_a1 ... s_ap."""
+        for p, a in self.J.items():
+            K.plant(a, np.asarray(s, dtype=a.dtype), p, a.dtype.type(variance(self.N, p, mix[p]) / T0))
+
+    def forces(self, s: np.ndarray) -> dict:
+        """{p: F_p[R, N]} = -grad H_p for every row of s[R, N] (one pass over each J^(p))."""
+        s = np.ascontiguousarray(s, dtype=self.dtype)
+        if s.ndim == 1:
+            s = s[None]
+        R = s.shape[0]
+        buf = self._buf.get(R)
+        if buf is None:
+            buf = self._buf[R] = np.empty((BLOCKS, R, self.N), dtype=self.dtype)
+        return {p: (K.FORCE_SERIAL[p](a, s, self.offs[p], self._zero) if a.size < K.SERIAL_BELOW
+                    else K.FORCE[p](a, s, self.offs[p], self.bounds[p], buf, self._zero))
+                for p, a in self.J.items()}
+
+    def force(self, s: np.ndarray) -> np.ndarray:
+        """F = -grad H, float64 [R, N]."""
+        out = None
+        for F in self.forces(s).values():
+            out = F.astype(np.float64) if out is None else out + F
+        return out
+
+    def energy(self, s: np.ndarray) -> float:
+        """H(s) computed directly (not through the force), float64 accumulation."""
+        s = np.asarray(s, dtype=np.float64)
+        return float(sum(K.ENERGY[p](a.astype(np.float64) if a.dtype != np.float64 else a, s)
+                         for p, a in self.J.items()))
+
+
+def variance(N: int, p: int, w: float = 1.0) -> float:
+    """Variance of one coupling: w p! / (2 N^(p-1))."""
+    return w * math.factorial(p) / (2.0 * N ** (p - 1))
+
+
+def random_sphere(N: int, rng: np.random.Generator, R: int | None = None) -> np.ndarray:
+    """Uniform on the sphere |s|^2 = N (float64)."""
+    s = rng.standard_normal((N,) if R is None else (R, N))
+    return s * np.sqrt(N / np.sum(s * s, axis=-1, keepdims=True))
+
+
+def finite_size_equilibrium_energy(T: float, mix: dict, N: int) -> float:
+    """The annealed equilibrium energy at finite N (exact for the planted start at T):
+    -(1/(N T)) E_s Var_J H(s), where Var_J H(s) = sum_p sigma_p^2 e_p(s_1^2, ..., s_N^2) counts only
+    distinct indices, and E over s uniform on the sphere. = -f(1)/T (1 - O(1/N)); pure p = 3:
+    -(1/2T)(1 - 9/N + O(1/N^2))."""
+    # power sums P_k = sum_i s_i^(2k) averaged over the sphere: E[s^(2k)] = (2k-1)!! N^k / (N (N+2)...(N+2k-2))
+    def P(k):
+        num = math.prod(range(1, 2 * k, 2)) * N ** k
+        den = math.prod(N + 2 * m for m in range(k))
+        return N * num / den
+    P1, P2, P3, P4 = N, P(2), P(3), P(4)
+    # elementary symmetric polynomials of s_i^2 (Newton's identities, mean-field in the P's)
+    e = {2: (P1 ** 2 - P2) / 2.0,
+         3: (P1 ** 3 - 3 * P1 * P2 + 2 * P3) / 6.0,
+         4: (P1 ** 4 - 6 * P1 ** 2 * P2 + 3 * P2 ** 2 + 8 * P1 * P3 - 6 * P4) / 24.0}
+    return -sum(variance(N, p, w) * e[p] for p, w in mix.items()) / (N * T)
+
+
+# ----------------------------------------------------------------------------- dynamics
+
+class Langevin:
+    """Euler-Maruyama + projection for R replicas sharing the noise: rows of X[R, N] (float64).
+
+    fields[R, N] is the constant extra force of each row (0 for the sample, h eps for a twin)."""
+
+    def __init__(self, couplings: Couplings, X: np.ndarray, T: float, dt: float,
+                 rng: np.random.Generator, fields: np.ndarray | None = None):
+        self.c = couplings
+        self.X = np.array(X, dtype=np.float64)
+        self.N = self.X.shape[1]
+        self.T, self.dt = float(T), float(dt)
+        self.rng = rng
+        self.fields = fields
+        self.live = 1                  # rows 0 .. live-1 are evolved
+        self._update_forces()
+
+    def _update_forces(self):
+        Fp = self.c.forces(self.X[:self.live])
+        s0 = self.X[0]
+        # energies of row 0 per p: e_p = -s.F_p / (p N)
+        self.e_p = {p: -float(np.dot(s0, F[0].astype(np.float64))) / (p * self.N) for p, F in Fp.items()}
+        F = None
+        for Fq in Fp.values():
+            F = Fq.astype(np.float64) if F is None else F + Fq
+        self.F = F
+
+    @property
+    def energy(self) -> float:
+        return sum(self.e_p.values())
+
+    @property
+    def mu(self) -> float:
+        """Lagrange multiplier of row 0: mu = T + s.F/N = T - sum_p p e_p (Ito)."""
+        return self.T - sum(p * e for p, e in self.e_p.items())
+
+    def start_twin(self, row: int) -> None:
+        """Row `row` becomes a copy of row 0 (it must be the next row to come alive)."""
+        assert row == self.live
+        self.X[row] = self.X[0]
+        self.F = np.vstack([self.F, self.F[:1]])
+        self.live += 1
+
+    def step(self, n: int = 1, progress=None) -> None:
+        L, N = self.live, self.N
+        amp = math.sqrt(2.0 * self.T * self.dt)
+        for _ in range(n):
+            drift = self.F
+            if self.fields is not None and L > 1:
+                drift = drift + self.fields[:L]
+            Y = self.X[:L] + self.dt * drift
+            if amp > 0:
+                Y += amp * self.rng.standard_normal(N)      # the same noise for every replica
+            Y *= np.sqrt(N / np.einsum("ij,ij->i", Y, Y))[:, None]
+            self.X[:L] = Y
+            self._update_forces()
+            if progress is not None:
+                progress(1)
+
+
+# ----------------------------------------------------------------------------- run
+
+def run(config: dict, sink, progress=None) -> dict:
+    """Quench (or equilibrium start) and Langevin run of every sample into `sink`; returns a summary."""
+    mix = validate(config)
+    c = config
+    N, T, dt = int(c["N"]), float(c["T"]), float(c["dt"])
+    S = int(c["samples"])
+    sch = Schedule(dt, float(c["tmax"]), c["tw"])
+    nw = sch.nw if c["response"] else 0
+    sink.begin(sch.t, sch.tw, samples=S)
+    seqs = np.random.SeedSequence(int(c["seed"])).spawn(S)
+    total = S * sch.n_steps
+    done = [0]
+
+    def tick(k=1):
+        done[0] += k
+        if progress is not None:
+            progress(done[0], total)
+
+    t_start = time.time()
+    final_e, steps_time = [], 0.0
+    for si in range(S):
+        rng_J, rng_init, rng_noise, rng_eps = [np.random.default_rng(q) for q in seqs[si].spawn(4)]
+        couplings = Couplings.generate(N, mix, rng_J, c["precision"])
+        s0 = random_sphere(N, rng_init)
+        if c["init"] == "equilibrium":
+            couplings.plant(s0, T if c["T0"] is None else float(c["T0"]), mix)
+        eps = np.sign(rng_eps.standard_normal((max(nw, 1), N)))
+        eps[eps == 0] = 1.0
+        X = np.zeros((1 + nw, N))
+        X[0] = s0
+        fields = None
+        if nw:
+            fields = np.zeros((1 + nw, N))
+            fields[1:] = float(c["h"]) * eps[:nw]
+        dyn = Langevin(couplings, X, T, dt, rng_noise, fields)
+        rec = Recorder(sch, sink, samples=slice(si, si + 1), a=c["a"])
+        t0 = time.time()
+
+        def advance(n):
+            dyn.step(n, progress=tick)
+
+        def measure(k, step):
+            kw = {}
+            if nw:
+                kw = dict(twins=dyn.X[None, 1:], eps=eps[None, :nw], h=float(c["h"]))
+            started = rec.observe(step, dyn.X[None, 0], dyn.energy, extra={"pspin/mu": [dyn.mu]}, **kw)
+            if nw:
+                for i in started:
+                    dyn.start_twin(1 + i)
+
+        drive(sch, advance, measure)
+        steps_time += time.time() - t0
+        final_e.append(dyn.energy)
+        del couplings, dyn
+    th = theory.summary(T, mix)
+    fe = np.asarray(final_e)
+    return {
+        "energy_final": float(fe.mean()),
+        "energy_final_sem": float(fe.std(ddof=1) / math.sqrt(S)) if S > 1 else float("nan"),
+        "T_d": th["T_d"], "e_inf": th["e_inf"], "q_EA": th["q_EA"], "x": th["x"], "e_th": th["e_th"],
+        "e_eq_finite_N": finite_size_equilibrium_energy(T, mix, N) if T > 0 else float("nan"),
+        "seconds": time.time() - t_start,
+        "seconds_per_step": steps_time / max(total, 1),
+    }
