@@ -130,7 +130,7 @@ def _langevin_summary(rec, cfg):
         ("N (weights) / P", f"{N} / {P} = {N / P:.3g}"),
         ("training loss at tmax", float(np.mean(loss))),
         ("N_Delta (Delta > %g)" % cfg["delta_tol"], float(np.mean(nd))),
-        ("N_Delta / N", ratio, "", f"{regime(ratio)} (under if N_Delta > 0.1 N)"),
+        ("N_Delta / N", ratio, "", f"{regime(ratio)} at tmax (under if N_Delta > 0.1 N)"),
         ("train accuracy", float(np.mean(rec["dnn/train_acc"][:, -1]))),
         ("test accuracy", float(np.mean(rec["dnn/test_acc"][:, -1])),
          0.5 if cfg["data"] == "random" else "", "chance: random labels" if cfg["data"] == "random" else ""),
@@ -141,12 +141,24 @@ def _langevin_summary(rec, cfg):
         k = np.nonzero(np.isfinite(msd) & np.isfinite(chi))[0]
         if len(k):
             rows.append(("T chi / (Delta/2), first lag after tw[0]",
-                         float(cfg["T"] * chi[k[0]] / (msd[k[0]] / 2)), 1.0, "FDT (short lags)"))
+                         float(cfg["T"] * chi[k[0]] / (msd[k[0]] / 2)), 1.0,
+                         "FDT; 1 only where the noise dominates the drift"))
+    rows.append(("Q threshold a = std(w_init)/%g" % cfg["q_factor"],
+                 _q_threshold(cfg)))
     if "dnn/hessian_eigs" in rec:
         rows.append(("largest Hessian eigenvalue", float(np.max(rec["dnn/hessian_eigs"])),
                      2.0 / cfg["lr"], "stability limit 2/lr"))
     print_summary(f"dnn: width {cfg['width']}, depth {cfg['depth']}, {cfg['data']} data, "
                   f"{cfg['loss']} loss, {cfg['dynamics']} at T = {cfg['T']:g}", rows)
+
+
+def _q_threshold(cfg):
+    import torch
+    from nets.models import Flat, build_model
+    from nets.train import q_threshold
+    shape = (cfg["d"],) if cfg["model"] == "fc" else ((1, 8, 8) if cfg["data"] == "digits" else
+                                                       (1, 28, 28) if cfg["data"] == "mnist" else (3, 32, 32))
+    return q_threshold(Flat(build_model(cfg, shape)), cfg, torch.device("cpu"))
 
 
 def _langevin_png(rec, cfg):
@@ -247,7 +259,7 @@ def _jamming_png(rec, cfg):
         a.set_xlabel("N / P (weights per training point)")
         if np.isfinite(n_star):
             a.axvline(n_star / P, color="C3", ls="--", lw=0.8, label=f"$N^*/P$ = {n_star / P:.3g}")
-        a.legend()
+        a.legend(loc="center right")
     ax[0, 0].set_ylabel(r"unsatisfied constraints $N_\Delta / N$")
     ax[0, 1].set_ylabel("final training loss")
     fig.suptitle(f"jamming of nets: P = {P}, d = {cfg['d']}, depth {cfg['depth']}, {S} samples")

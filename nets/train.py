@@ -175,7 +175,7 @@ def load_data(config, seeds, device, dtype):
         return data_mod.make_data(config, [s["data"] for s in seeds], device, dtype,
                                   image_shape=config["model"] == "cnn")
     except data_mod.DataError as e:
-        raise ConfigError("data", str(e)) from None
+        raise ConfigError("data", f"{e} (nothing is downloaded: put the files there or set data_dir, --data-dir)") from None
 
 
 def memory_estimate(config, n: int, nw: int) -> float:
@@ -283,7 +283,7 @@ def q_threshold(flat, config, device) -> float:
     """Overlap threshold a = std(w) / q_factor, with std(w) the standard deviation of the weights
     of a reference initialisation of this architecture (generator seed 0), so that a does not
     depend on the seed, on the number of samples or on which samples run together."""
-    w = init_flat(flat, config, torch.Generator(device=device).manual_seed(0))
+    w = init_flat(flat, config, torch.Generator().manual_seed(0))   # CPU: the same a on any device
     return float(w.std()) / config["q_factor"]
 
 
