@@ -1,0 +1,166 @@
+"""`python cli.py compare`: every system's aging and jamming curves on shared axes.
+
+With no arguments it looks in runs/ for the record that fits each role (compare.figures.ROLES):
+a p-spin aging quench, the CK run at the same p and T, a spheres jam and a spheres age run,
+an over- and an under-parametrised net under Langevin dynamics, and a jamming sweep of nets.
+What is missing it makes with the systems' own run functions and small default configs
+(`DEFAULTS` below; about 10 minutes on 2 cores the first time, seconds afterwards since the
+records are cached by config). `--runs` uses exactly the records named; `--no-make` never runs
+anything. The figures (PNG and PDF) and summary.md / summary.html go to --out.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import click
+
+from commands.common import ProgressBar, print_summary
+from physics.config import ConfigError
+
+# Role -> (system, module, overrides of the module's default_config, what it is). The overrides are
+# applied only for keys the module's default_config knows (the systems name their own parameters).
+# Sizes chosen so that everything together takes about 10 minutes on 2 cores (timed: see README).
+DEFAULTS = {
+    "pspin": ("pspin", "physics.pspin",
+              dict(N=400, p=3, T=0.5, samples=4, tmax=100.0, response=True, seed=0)),
+    "ck": ("ck", "physics.ck", dict(p=3, T=0.5, tmax=100.0)),
+    "spheres_jam": ("spheres", "physics.spheres",
+                    dict(protocol="jam", N=256, dim=2, samples=4, seed=0)),
+    "spheres_age": ("spheres", "physics.spheres",
+                    dict(protocol="age", N=256, dim=2, samples=2, seed=0)),
+    "dnn_over": ("dnn", "nets", dict(protocol="langevin", width=64, samples=2, seed=0)),
+    "dnn_under": ("dnn", "nets", dict(protocol="langevin", width=4, samples=2, seed=0)),
+    "dnn_jam": ("dnn", "nets", dict(protocol="jamming", samples=2, seed=0)),
+}
+ORDER = ("pspin", "ck", "spheres_jam", "spheres_age", "dnn_over", "dnn_under", "dnn_jam")
+
+
+def default_config(role: str, roles: dict) -> tuple[str, object, dict]:
+    """(system, run function, config) of the default record for `role`; ImportError when the
+    system's module is not there. The CK run follows the chosen p-spin run's p, T and t_max."""
+    from compare import figures as F
+
+    system, modname, over = DEFAULTS[role]
+    mod = importlib.import_module(modname)
+    run_fn, dc = getattr(mod, "run"), getattr(mod, "default_config")
+    over = dict(over)
+    if role == "ck" and roles.get("pspin") is not None:
+        ps = roles["pspin"]
+        over.update(p=int(F.cget(ps, "p", default=3)), T=F.temperature(ps), tmax=float(ps["t"][-1]))
+        mix = F.cget(ps, "mix", "mixture")
+        if mix:
+            over["mix"] = mix
+    base = dc(**{k: v for k, v in over.items() if k in ("protocol",)}) if "protocol" in over else dc()
+    known = {k: v for k, v in over.items() if k in base}
+    if "tmax" in over and "tmax" not in base:
+        for alt in ("t_max", "tmax"):
+            if alt in base:
+                known[alt] = over["tmax"]
+    config = dc(**known)
+    return system, run_fn, config
+
+
+def command_for(role: str, roles: dict) -> str:
+    """The command line that makes a record for `role`."""
+    from compare import figures as F
+
+    if role == "ck" and roles.get("pspin") is not None:
+        ps = roles["pspin"]
+        return F.ck_command(int(F.cget(ps, "p", default=3)), F.temperature(ps), float(ps["t"][-1]))
+    return F.ROLES[role].command
+
+
+def gather(records_dir="runs", paths=(), make=True, echo=click.echo):
+    """The record of every role: ({role: Run or None}, [messages about what is missing])."""
+    from compare import figures as F
+    from compare.runs import execute, find_runs, load_run
+
+    records_dir = Path(records_dir)
+    messages = []
+    if paths:
+        runs = []
+        for p in paths:
+            try:
+                runs.append(load_run(p))
+            except (FileNotFoundError, OSError) as e:
+                raise click.BadParameter(f"cannot read the record {p}: {e}", param_hint="'--runs'") from None
+        roles = F.choose_roles(runs)
+        make = False
+        where = "the records given with --runs"
+    else:
+        roles = F.choose_roles(find_runs(records_dir)) if records_dir.exists() else {r: None for r in F.ROLES}
+        where = f"{records_dir}/"
+    for role in ORDER:
+        if roles.get(role) is not None:
+            continue
+        cmd = command_for(role, roles)
+        if not make:
+            messages.append(F.missing_message(role, where, cmd))
+            continue
+        try:
+            system, run_fn, config = default_config(role, roles)
+        except ImportError as e:
+            messages.append(F.missing_message(role, where, cmd)
+                            + f" (cannot make it here: {e})")
+            continue
+        bar = ProgressBar(f"compare: {F.ROLES[role].what}")
+        t0 = time.time()
+        try:
+            run = execute(system, config, run_fn, out=records_dir, progress=bar)
+        except ConfigError as e:
+            bar.close()
+            messages.append(f"the default {F.ROLES[role].what} was refused: --{e.param.replace('_', '-')}: "
+                            f"{e.message}; make one with `{cmd}`")
+            continue
+        bar.close()
+        echo(f"made {run.path} ({F.ROLES[role].what}) in {time.time() - t0:.1f} s")
+        if role in ("dnn_over", "dnn_under") and F.is_overparametrised(run) != (role == "dnn_over"):
+            echo(f"note: the default {F.ROLES[role].what} did not end "
+                 f"{'fitted' if role == 'dnn_over' else 'unfitted'}; drawn as it is")
+        roles[role] = run
+    return roles, messages
+
+
+@click.command("compare", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--records", type=click.Path(file_okay=False), default="runs", show_default=True,
+              help="Folder of run records to search (and to put the default runs made here).")
+@click.option("--runs", "paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Use exactly these records (repeat the option for several); nothing is made.")
+@click.option("--out", type=click.Path(file_okay=False), default="figures", show_default=True,
+              help="Folder of the figures (PNG and PDF) and of summary.md / summary.html.")
+@click.option("--make/--no-make", default=True, show_default=True,
+              help="Make the missing records with small default configs (about 10 min on 2 cores "
+                   "the first time), or only use what exists.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write each figure as PDF.")
+@click.option("--html/--no-html", default=True, show_default=True, help="Also write summary.html.")
+def command(records, paths, out, make, pdf, html):
+    """Overlay every system's aging and jamming curves on shared axes.
+
+    Figures: 1. energy (or loss) against t, each against its asymptote; 2. aging, msd against
+    t - tw and against (t - tw)/tw; 3. FDT, T chi against C(t,t) - C(tw,t); 4. jamming of nets
+    beside soft spheres. A summary page puts measured values beside published ones.
+    """
+    from compare import figures as F
+    from compare.summary import table_rows, write_summary
+
+    t0 = time.time()
+    roles, messages = gather(records, paths, make)
+    for m in messages:
+        click.echo(m, err=False)
+    if all(r is None for r in roles.values()):
+        click.echo("nothing to draw: no record fits any role")
+        return
+    paths_out = F.make_figures(roles, out, pdf=pdf)
+    md = write_summary(roles, paths_out, out, messages=messages, html=html)
+    rows = [(f"{q} [{s}]", m, e) for q, s, m, e, _, _ in table_rows(roles)]
+    print_summary("compare: measured beside published / analytic", rows)
+    click.echo("")
+    for role, r in roles.items():
+        if r is not None:
+            click.echo(f"{role:12s} {r.path}")
+    for name, p in paths_out.items():
+        click.echo(f"figure {name}: {p}" + (f" and {Path(p).with_suffix('.pdf').name}" if pdf else ""))
+    click.echo(f"summary: {md}" + (f" and {md.with_suffix('.html').name}" if html else ""))
+    click.echo(f"done in {time.time() - t0:.1f} s")

@@ -1,0 +1,306 @@
+"""compare: role choice, every figure drawn with labelled axes, the summary, and the command.
+
+Built on small synthetic records written here with compare.runs.RunWriter, holding data with the
+contract's names and shapes (COMMON.md), so these tests do not depend on the other systems.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from compare import figures as F
+from compare.runs import RunWriter, find_runs, load_run
+from physics import pspin_theory as theory
+
+T_PS, P_PS = 0.5, 3
+
+
+def _grid(t_max=1000.0, tws=(3.0, 10.0, 30.0, 100.0, 300.0)):
+    t = np.unique(np.concatenate([np.geomspace(0.01, t_max, 1 + int(20 * np.log10(t_max / 0.01))), tws]))
+    return t, np.asarray(tws, float)
+
+
+def _pspin_like_C(t, tw, q, rng=None, S=1, noise=0.0):
+    """C(tw, t): fast decay to the plateau q, then aging decay in (t - tw)/tw; NaN where t <= tw."""
+    lag = t[None, :] - tw[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (1 - q) * np.exp(-lag) + q / (1 + (lag / tw[:, None]) ** 1.5) ** 0.5
+    C = np.where(lag > 0, C, np.nan)
+    C = np.repeat(C[None], S, axis=0)
+    if noise and rng is not None:
+        C = C + noise * rng.normal(size=C.shape) * np.isfinite(C)
+    return C
+
+
+def _write(folder, system, config, data, t=None, tw=None, S=1):
+    with RunWriter(folder, system, config) as rec:
+        rec.begin(t if t is not None else [], tw if tw is not None else [], samples=S)
+        for k, v in data.items():
+            rec.put(k, v)
+    return rec.path
+
+
+def make_pspin(folder, S=3, T=T_PS, N=64, seed=0):
+    rng = np.random.default_rng(seed)
+    mix = {P_PS: 1.0}
+    q, x, e_inf = theory.plateau_q(T, mix), theory.fdt_slope_x(T, mix), theory.asymptotic_energy(T, mix)
+    t, tw = _grid()
+    C = _pspin_like_C(t, tw, q, rng, S, noise=0.002)  # a clear plateau at q for tw >> 1
+    one_minus = 1 - C
+    # T chi: FDT (= 1 - C) down to the plateau, then slope x
+    Tchi = np.where(one_minus < 1 - q, one_minus, (1 - q) + x * (one_minus - (1 - q)))
+    energy = e_inf + 0.4 * (t + 0.1) ** (-2 / 3) * (1 + 0.01 * rng.normal(size=(S, len(t))))
+    return _write(folder, "pspin", {"N": N, "p": P_PS, "T": T, "seed": seed, "samples": S},
+                  {"energy": energy, "C": C, "msd": 2 * one_minus, "chi": Tchi / T,
+                   "pspin/mu": T - P_PS * energy}, t, tw, S)
+
+
+def make_ck(folder, T=T_PS):
+    mix = {P_PS: 1.0}
+    q, x, e_inf = theory.plateau_q(T, mix), theory.fdt_slope_x(T, mix), theory.asymptotic_energy(T, mix)
+    t, tw = _grid()
+    C = _pspin_like_C(t, tw, q)
+    one_minus = 1 - C
+    Tchi = np.where(one_minus < 1 - q, one_minus, (1 - q) + x * (one_minus - (1 - q)))
+    energy = (e_inf + 0.4 * (t + 0.1) ** (-2 / 3))[None]
+    return _write(folder, "ck", {"p": P_PS, "T": T, "tmax": 100.0},
+                  {"energy": energy, "C": C, "msd": 2 * one_minus, "chi": Tchi / T,
+                   "ck/mu": T - P_PS * energy, "ck/R": np.exp(-np.nan_to_num(t[None] - tw[:, None]))[None]},
+                  t, tw, 1)
+
+
+def make_spheres_jam(folder, S=2, seed=0, d=2):
+    rng = np.random.default_rng(seed)
+    M = 3000
+    dphi = np.geomspace(1e-6, 1e-1, 11)
+    return _write(folder, "spheres", {"protocol": "jam", "N": 64, "dim": d, "seed": seed, "samples": S}, {
+        "spheres/phi_J": 0.84 + 0.005 * rng.normal(size=S),
+        "spheres/Z": 2 * d + 0.01 * rng.normal(size=S),
+        "spheres/contacts": np.full(S, 2 * 60 + 1),
+        "spheres/N_nonrattlers": np.full(S, 61),
+        "spheres/gaps": rng.uniform(size=M) ** (1 / (1 - 0.41)) * 0.5,
+        "spheres/forces": 2.0 * rng.uniform(size=50_000) ** (1 / 1.42),  # P(f) ~ f^0.42
+        "spheres/eigenvalues": np.sort(rng.gamma(0.8, 1.0, size=(S, 120)), axis=1),
+        "spheres/dphi": dphi,
+        "spheres/energy_dphi": np.repeat(dphi[None] ** 2, S, 0),
+        "spheres/pressure": np.repeat(dphi[None], S, 0),
+        "spheres/Z_excess": 3.5 * np.sqrt(dphi)[None] * (1 + 0.05 * rng.normal(size=(S, len(dphi)))),
+    }, None, None, S)
+
+
+def make_spheres_age(folder, S=2, T=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    t, tw = _grid(1000.0, (3.0, 10.0, 30.0, 100.0))
+    lag = t[None, :] - tw[:, None]
+    with np.errstate(invalid="ignore"):
+        msd = 2 * T * np.minimum(lag, 1.0) + 1e-4 * (lag / tw[:, None]) ** 0.5
+    msd = np.where(lag > 0, msd, np.nan)
+    msd = np.repeat(msd[None], S, 0) * (1 + 0.02 * rng.normal(size=(S,) + msd.shape))
+    energy = 1e-4 + 1e-2 * (t + 1) ** -0.5 * np.ones((S, 1))
+    return _write(folder, "spheres", {"protocol": "age", "N": 64, "dim": 2, "phi": 0.86, "T": T,
+                                      "seed": seed, "samples": S},
+                  {"energy": energy, "msd": msd, "C": 1 - msd}, t, tw, S)
+
+
+def make_dnn_langevin(folder, width, over, S=2, T=1e-3, seed=0):
+    rng = np.random.default_rng(seed)
+    t, tw = _grid(1000.0, (3.0, 10.0, 30.0, 100.0))
+    lag = t[None, :] - tw[:, None]
+    P = 100
+    N = width * width + 12 * width
+    with np.errstate(invalid="ignore"):
+        if over:
+            msd = 2 * T * lag * (1 + 0 * tw[:, None])
+        else:
+            msd = 2 * T * np.minimum(lag, 0.5) + 0.01 * (lag / tw[:, None]) ** 0.3
+    msd = np.where(lag > 0, msd, np.nan)
+    msd = np.repeat(msd[None], S, 0) * (1 + 0.02 * rng.normal(size=(S,) + msd.shape))
+    loss = (1e-9 + 0.5 * (t + 1) ** -3) if over else (0.05 + 0.5 * (t + 1) ** -1)
+    energy = loss * (1 + 0.01 * rng.normal(size=(S, len(t))))
+    chi = msd / (2 * T) * (1 if over else 0.7)
+    return _write(folder, "dnn", {"protocol": "langevin", "width": width, "depth": 2, "P": P, "T": T,
+                                  "seed": seed, "samples": S}, {
+        "energy": energy, "msd": msd, "C": 1 - msd / 2, "chi": chi,
+        "dnn/N_delta": np.zeros((S, len(t))) if over else np.full((S, len(t)), 0.6 * N),
+        "dnn/train_acc": np.ones((S, len(t))), "dnn/test_acc": np.full((S, len(t)), 0.5),
+        "dnn/margins": rng.normal(-0.5 if over else 0.0, 0.5, size=(S, P)),
+        "dnn/hessian_eigs": rng.gamma(0.5, 1.0, size=(S, 80)), "dnn/N": N, "dnn/P": P,
+    }, t, tw, S)
+
+
+def make_dnn_jam(folder, S=2, seed=0):
+    rng = np.random.default_rng(seed)
+    P = 400
+    widths = np.array([2, 4, 8, 16, 32])
+    N = widths * widths + 12 * widths
+    nd = np.where(N[None] < 0.8 * P, 0.55 * N[None], 0.0) * (1 + 0.05 * rng.normal(size=(S, len(N))))
+    margins = np.concatenate([rng.uniform(size=(S, len(N), P // 2)) ** (1 / 1.3),
+                              -rng.uniform(size=(S, len(N), P // 2)) ** (1 / 0.8)], axis=2)
+    return _write(folder, "dnn", {"protocol": "jamming", "widths": widths.tolist(), "P": P, "depth": 2,
+                                  "seed": seed, "samples": S}, {
+        "dnn/widths": widths, "dnn/N": N, "dnn/P": P, "dnn/N_delta_final": nd,
+        "dnn/loss_final": nd / P * 0.01, "dnn/margins": margins,
+    }, None, None, S)
+
+
+def make_all(folder):
+    return [make_pspin(folder), make_ck(folder), make_spheres_jam(folder), make_spheres_age(folder),
+            make_dnn_langevin(folder, 32, over=True), make_dnn_langevin(folder, 3, over=False),
+            make_dnn_jam(folder)]
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("runs")
+    make_all(folder)
+    return folder
+
+
+def _labels(fig):
+    return [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes if ax.get_visible()]
+
+
+# ----------------------------------------------------------------------------- roles
+
+def test_roles_are_chosen_by_what_the_records_hold(records, tmp_path):
+    roles = F.choose_roles(find_runs(records))
+    assert set(roles) == set(F.ROLES)
+    assert all(roles[r] is not None for r in F.ROLES), {k: v for k, v in roles.items() if v is None}
+    assert F.protocol(roles["spheres_jam"]) == "jam" and F.protocol(roles["spheres_age"]) == "age"
+    assert roles["dnn_over"].config["width"] == 32 and roles["dnn_under"].config["width"] == 3
+    # a p-spin above T_d is no aging record; a CK run at another T does not match
+    make_pspin(tmp_path, T=1.0)
+    make_ck(tmp_path, T=0.4)
+    roles2 = F.choose_roles(find_runs(tmp_path))
+    assert roles2["pspin"] is None
+    assert roles2["ck"] is not None and F.temperature(roles2["ck"]) == 0.4  # no p-spin to match
+    make_pspin(tmp_path, T=0.5)
+    roles3 = F.choose_roles(find_runs(tmp_path))
+    assert roles3["pspin"] is not None and roles3["ck"] is None  # CK at 0.4 does not match T = 0.5
+
+
+# ----------------------------------------------------------------------------- figures
+
+def test_every_figure_is_drawn_with_labelled_axes(records):
+    roles = F.choose_roles(find_runs(records))
+    figs = F.draw_figures(roles)
+    assert set(figs) == {"energy", "aging", "fdt", "jamming"}
+    for name, fig in figs.items():
+        for xl, yl in _labels(fig):
+            assert xl and yl, f"{name}: an axis without a label"
+        for ax in fig.axes:
+            if ax.get_visible():
+                assert ax.lines or ax.collections, f"{name}: an empty panel"
+    e = figs["energy"].axes
+    assert len(e) == 3
+    assert e[0].get_yscale() == "log" and e[0].get_xscale() == "log"
+    assert "e_\\infty" in e[0].get_ylabel()
+    assert "loss" in e[2].get_ylabel()
+    # the p-spin energy panel holds the simulation and the CK curve
+    assert {ln.get_label() for ln in e[0].lines} >= {"CK, N = $\\infty$"}
+    a = figs["aging"].axes
+    assert len(a) == 8  # p-spin+CK, spheres, over, under; lag and t/tw
+    assert all("msd" in ax.get_ylabel() for ax in a)
+    assert all(ax.get_xlabel() == r"lag $t - t_w$" for ax in a[:4])
+    assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[4:])
+    assert len({ax.get_xlim() for ax in a[:4]}) == 1 and len({ax.get_ylim() for ax in a[:4]}) == 1
+    # CK drawn dashed on the p-spin panel
+    assert any(ln.get_linestyle() == "--" for ln in a[0].lines)
+    fd = figs["fdt"].axes
+    assert all(ax.get_xlabel().startswith(r"$C(t,t) - C(t_w,t)") for ax in fd)
+    assert all(r"T\,\chi" in ax.get_ylabel() for ax in fd)
+    j = [ax for ax in figs["jamming"].axes if ax.get_visible()]
+    xl = [ax.get_xlabel() for ax in j]
+    assert any("N/P" in s for s in xl) and any("varphi - \\varphi_J" in s for s in xl)
+    assert any("gap" in s for s in xl) and any("force" in s for s in xl) and any("Delta" in s for s in xl)
+    assert any("lambda" in s for s in xl)
+    for ax in j:
+        if "gap" in ax.get_xlabel() or "force" in ax.get_xlabel():
+            assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+            assert any("theta" in ln.get_label() or "gamma" in ln.get_label() for ln in ax.lines)
+    import matplotlib.pyplot as plt
+    for fig in figs.values():
+        plt.close(fig)
+
+
+def test_figures_written_as_png_and_pdf(records, tmp_path):
+    roles = F.choose_roles(find_runs(records))
+    paths = F.make_figures(roles, tmp_path / "figs", pdf=True)
+    assert set(paths) == {"energy", "aging", "fdt", "jamming"}
+    for p in paths.values():
+        assert p.stat().st_size > 10_000
+        assert p.with_suffix(".pdf").stat().st_size > 5_000
+
+
+def test_figures_with_some_records_missing(records, tmp_path):
+    roles = F.choose_roles([load_run(p) for p in [make_spheres_jam(tmp_path)]])
+    figs = F.draw_figures(roles)
+    assert set(figs) == {"jamming"}
+    assert F.draw_figures({}) == {}
+
+
+def test_measured_exponents_recover_the_synthetic_ones(records):
+    """The fits of the summary find the exponents the synthetic records were drawn with."""
+    from compare.summary import measurements
+    roles = F.choose_roles(find_runs(records))
+    rows = {r.key: r for r in measurements(roles)}
+    assert rows["theta_spheres"].measured == pytest.approx(0.42, abs=0.12)
+    assert rows["gamma_spheres"].measured == pytest.approx(0.41, abs=0.12)
+    assert rows["phi_J"].measured == pytest.approx(0.84, abs=0.02)
+    assert rows["Z_c"].measured == pytest.approx(4.0, abs=0.05)
+    assert rows["e_inf"].expected == pytest.approx(-0.8867, abs=1e-3)
+    assert rows["q_EA"].measured == pytest.approx(theory.plateau_q(0.5, {3: 1.0}), abs=0.06)
+    assert rows["x"].measured == pytest.approx(theory.fdt_slope_x(0.5, {3: 1.0}), abs=0.05)
+    assert np.isfinite(rows["N_star"].measured)
+
+
+def test_summary_page(records, tmp_path):
+    from compare.summary import write_summary
+    roles = F.choose_roles(find_runs(records))
+    paths = F.make_figures(roles, tmp_path, pdf=False)
+    md = write_summary(roles, paths, tmp_path, messages=["no thing: make one with `x`"], html=True)
+    text = md.read_text()
+    for word in ("T_d", "e_inf", "q_EA", "phi_J", "Z_c", "N*/P", "theta", "gamma", "energy.png"):
+        assert word in text, word
+    assert "make one with" in text
+    assert (tmp_path / "summary.html").exists()
+
+
+# ----------------------------------------------------------------------------- missing records
+
+def test_missing_record_message_names_the_command(tmp_path):
+    from commands.compare import gather
+    roles, messages = gather(records_dir=tmp_path, paths=(), make=False, echo=lambda *a, **k: None)
+    assert all(v is None for v in roles.values())
+    text = "\n".join(messages)
+    assert "no p-spin aging record" in text and "python cli.py pspin" in text
+    assert "python cli.py spheres jam" in text and "python cli.py dnn jamming" in text
+
+
+def test_cli_no_make_on_empty_folder(tmp_path):
+    from commands.compare import command
+    res = CliRunner().invoke(command, ["--records", str(tmp_path / "runs"), "--out", str(tmp_path / "figs"),
+                                       "--no-make"])
+    assert res.exit_code == 0, res.output
+    assert "make one with `python cli.py pspin" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "figs" / "energy.png").exists()
+
+
+def test_cli_with_records_and_runs_option(records, tmp_path):
+    from commands.compare import command
+    res = CliRunner().invoke(command, ["--records", str(records), "--out", str(tmp_path), "--no-make"])
+    assert res.exit_code == 0, res.output
+    for name in ("energy", "aging", "fdt", "jamming"):
+        assert (tmp_path / f"{name}.png").exists() and (tmp_path / f"{name}.pdf").exists()
+    assert (tmp_path / "summary.md").exists()
+    # --runs: only the records named
+    jam = next(p for p in records.glob("spheres-*.h5") if load_run(p).config["protocol"] == "jam")
+    out2 = tmp_path / "only"
+    res = CliRunner().invoke(command, ["--runs", str(jam), "--out", str(out2), "--no-make"])
+    assert res.exit_code == 0, res.output
+    assert (out2 / "jamming.png").exists() and not (out2 / "aging.png").exists()
+    assert "no p-spin aging record" in res.output
+    res = CliRunner().invoke(command, ["--runs", str(tmp_path / "nope.h5"), "--out", str(out2), "--no-make"])
+    assert res.exit_code == 2 and "nope.h5" in res.output
