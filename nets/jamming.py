@@ -18,7 +18,7 @@ from physics.config import check_memory
 
 from nets.dynamics import Ensemble, adam_minimise
 from nets.losses import LOSS_FUNCTIONS, margins, n_delta
-from nets.models import Flat, build_model, init_flat
+from nets.models import Flat, build_model, count_weights, init_flat
 
 
 def locate_n_star(N, ratio, threshold: float = 0.1) -> float:
@@ -47,7 +47,7 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     sink.begin([], [], samples=K)
     Ns = []
     for w in widths:
-        Ns.append(Flat(build_model(dict(c, width=w), in_shape(c, X))).n)
+        Ns.append(count_weights(dict(c, width=w), in_shape(c, X)))
     b = 8 if dtype == torch.float64 else 4
     check_memory(b * K * (6 * max(Ns) + 4 * P * max(widths) * c["depth"]), "widths",
                  "minimising the widest net")

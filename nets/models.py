@@ -65,6 +65,16 @@ def build_model(config: dict, in_shape: tuple) -> nn.Module:
     return CNN(in_shape[0], config["width"], config["depth"], config["activation"], config["bias"])
 
 
+def count_weights(config: dict, in_shape: tuple) -> int:
+    """Number of weights N of build_model(config, in_shape), without building it."""
+    w, L, b = config["width"], config["depth"], int(bool(config["bias"]))
+    if config["model"] == "fc":
+        d = int(math.prod(in_shape))
+        return d * w + (L - 1) * w * w + w + b * (L * w + 1)
+    C = in_shape[0]
+    return 9 * C * w + (L - 1) * 9 * w * w + w + b * (L * w + 1)
+
+
 class Flat:
     """Names, shapes and offsets of a module's parameters in the flat weight vector."""
 

@@ -23,7 +23,7 @@ from physics.observables import Recorder, Schedule, drive
 
 from nets import data as data_mod
 from nets.losses import LOSSES, LOSS_FUNCTIONS, accuracy, margins, n_delta
-from nets.models import ACTIVATIONS, INITS, MODELS, Flat, build_model, init_flat
+from nets.models import ACTIVATIONS, INITS, MODELS, Flat, build_model, count_weights, init_flat
 
 PROTOCOLS = ("langevin", "jamming")
 DYNAMICS = ("langevin", "sgd")
@@ -188,7 +188,7 @@ def memory_estimate(config, n: int, nw: int) -> float:
 
 def n_weights(config) -> int:
     shape = (config["d"],) if config["model"] == "fc" else (1, 8, 8)
-    return Flat(build_model(config, shape)).n
+    return count_weights(config, shape)
 
 
 def run(config: dict, sink, progress=None) -> dict:

@@ -237,6 +237,23 @@ def test_validate_rejects(key, value):
     assert e.value.param == key or (key == "model" and e.value.param == "model")
 
 
+@pytest.mark.parametrize("model,data,shape", [("fc", "random", (7,)), ("cnn", "digits", (1, 8, 8)),
+                                              ("cnn", "cifar10", (3, 32, 32))])
+@pytest.mark.parametrize("bias", [False, True])
+def test_count_weights_matches_the_module(model, data, shape, bias):
+    from nets.models import build_model, count_weights
+    cfg = default_config(model=model, data=data, width=6, depth=3, bias=bias)
+    assert count_weights(cfg, shape) == Flat(build_model(cfg, shape)).n
+
+
+def test_too_big_is_refused_before_allocating():
+    with pytest.raises(ConfigError) as e:
+        run(default_config(width=10**6, samples=4, device="cpu"), Recording())
+    assert "GiB" in e.value.message
+    with pytest.raises(ConfigError):
+        run(default_config(protocol="jamming", widths=[2, 10**6], device="cpu"), Recording())
+
+
 def test_cli_bad_input_one_line_exit_2(tmp_path):
     from commands.dnn import command
     r = CliRunner()
