@@ -48,7 +48,7 @@ def default_config(**overrides) -> dict:
         "h0": 0.00125,        # initial step (time units); the Schedule unit dt is 8 h0
         "tol": 1e-9,          # fixed-point tolerance on C and chi per row
         "max_iter": 200,      # iterations per row at most
-        "n_copy": 2,          # entries next to the diagonal taken from the previous row
+        "n_copy": 4,          # entries next to the diagonal taken from the previous row
         "per_decade": 20,     # measurement times per decade
         "samples": 1,
         "seed": 0,            # unused: the CK dynamics is deterministic
@@ -93,7 +93,7 @@ def validate(config: dict) -> None:
     require(0 < float(config["tol"]) < 1e-2, "tol", f"got {config['tol']}; tolerance must be in (0, 1e-2)")
     require(isinstance(config["max_iter"], (int, np.integer)) and config["max_iter"] >= 1, "max_iter",
             "must be an integer >= 1")
-    require(config["n_copy"] in (1, 2, 3, 4), "n_copy", f"got {config['n_copy']}; allowed 1, 2, 3, 4")
+    require(config["n_copy"] in (2, 3, 4, 5, 6), "n_copy", f"got {config['n_copy']}; allowed 2 to 6")
     require(config["samples"] == 1, "samples", f"got {config['samples']}; the CK solution is one "
             "deterministic curve: samples must be 1")
     if config["tw"] is not None:
@@ -133,26 +133,30 @@ class _Probe:
     def detach(self, s: "CKSolver") -> None:
         n1, jw, h = s.n + 1, self.jw, s.h
         X, W = s.X, s.W
-        self.pc = s.C[:, jw].copy()
-        self.px = X[:, jw].copy()
+        self.pc = s.C[:, jw].copy()          # C symmetric: below tw this is C(tw, t_l)
+        self.px = X[:, jw].copy()            # chi(t_l, tw), 0 below tw
         self.pr = np.zeros(n1)
         for r in range(jw + 2, n1):
             self.pr[r] = (X[r, jw - 1] - X[r, jw + 1]) / (2 * h)
         self.pcb = s.Cb[:, jw].copy()
         self.pxb = s.Xb[:, jw].copy()
+        self.pxv = self.pxb.copy()           # means of chi(tw, u) along the row at tw
+        self.pxb[: jw + 1] = 0.0
+        self.pxrow = X[jw, :].copy()
         self.prb = np.zeros(n1)
         for l in range(jw + 1, n1):  # cell means of R(u, tw) over u
             self.prb[l] = W[l, jw + 1] / h if l <= jw + 2 else 0.5 * (self.pr[l - 1] + self.pr[l])
         self.pw = W[jw, :].copy()
         self.pw[jw + 1:] = 0.0
         self.pw[0] = 0.0
+        self.zp = np.zeros(n1)
         self.attached = False
 
     def decimate(self, m: int) -> None:
-        for name in ("pc", "px", "pr"):
+        for name in ("pc", "px", "pr", "pxrow"):
             v = getattr(self, name)
             v[: m + 1] = v[0: 2 * m + 1: 2].copy()
-        for name in ("pcb", "pxb", "prb"):
+        for name in ("pcb", "pxb", "prb", "pxv"):
             v = getattr(self, name)
             v[1: m + 1] = 0.5 * (v[1: 2 * m: 2] + v[2: 2 * m + 1: 2])
         pw = self.pw
@@ -160,6 +164,9 @@ class _Probe:
         pw[m + 1:] = 0.0
         self.a /= 2.0
         self.lc = int(math.ceil(self.a))
+        l = np.arange(1, self.lc)
+        self.zp[:] = 0.0
+        self.zp[l] = self.pxv[l] - self.pxrow[l] - 0.5 * self.pw[l]
 
     def values(self, s: "CKSolver", r: int):
         """(C, chi, R) at (t_r, tw), r a row on the current grid with t_r > tw."""
@@ -173,18 +180,19 @@ class _Probe:
 class CKSolver:
     """Integrates the CK equations row by row on a grid that doubles its step when full."""
 
-    def __init__(self, mix: dict, T: float, n: int = 512, h0: float = 0.00125, n_copy: int = 2,
-                 tol: float = 1e-9, max_iter: int = 200):
+    def __init__(self, mix: dict, T: float, n: int = 512, h0: float = 0.00125, n_copy: int = 4,
+                 tol: float = 1e-9, max_iter: int = 200, anderson: int = 5):
         self.ps = np.array(sorted(mix), dtype=np.int64)
         self.ws = np.array([float(mix[p]) for p in sorted(mix)])
         self.T, self.n, self.h, self.nc = float(T), int(n), float(h0), int(n_copy)
         self.tol, self.max_iter = float(tol), int(max_iter)
         n1 = self.n + 1
         self.C, self.X, self.W = np.zeros((n1, n1)), np.zeros((n1, n1)), np.zeros((n1, n1))
-        self.Cb, self.Xb = np.zeros((n1, n1)), np.zeros((n1, n1))
+        self.Cb, self.Xb, self.Z = np.zeros((n1, n1)), np.zeros((n1, n1)), np.zeros((n1, n1))
         self.mu, self.e = np.zeros(n1), np.zeros(n1)
-        self.S2, self.F1 = np.zeros(n1), np.zeros(n1)
+        self.S2, self.F1, self.P2, self.dF1 = (np.zeros(n1) for _ in range(4))
         self.acc = [np.zeros(n1) for _ in range(3)]
+        self.hist_f, self.hist_g = np.zeros((anderson, 2 * n1)), np.zeros((anderson, 2 * n1))
         self.iterations = 0
         self.max_change = 0.0
         self.doublings = 0
@@ -194,11 +202,12 @@ class CKSolver:
         for i in range(self.nc + 1):
             for j in range(i + 1):
                 tau = (i - j) * h
-                self.C[i, j] = 1.0 - self.T * tau
+                self.C[i, j] = self.C[j, i] = 1.0 - self.T * tau
                 self.X[i, j] = tau
             for l in range(1, i + 1):
                 self.W[i, l] = self.X[i, l - 1] - self.X[i, l]
                 self.Cb[l, i] = 0.5 * (self.C[i, l - 1] + self.C[i, l])
+                self.Xb[l, i] = 0.5 * (self.X[i, l - 1] + self.X[i, l])
             for j in range(i):
                 self.Cb[i, j] = 0.5 * (self.C[i, j] + self.C[i - 1, j])
                 self.Xb[i, j] = 0.5 * (self.X[i, j] + self.X[i - 1, j])
@@ -226,6 +235,9 @@ class CKSolver:
             A[1: m + 1, : m + 1] = 0.5 * (A[1: 2 * m: 2, 0: 2 * m + 1: 2] + A[2: 2 * m + 1: 2, 0: 2 * m + 1: 2])
         W = self.W
         W[: m + 1, 1: m + 1] = (W[0: 2 * m + 1: 2, 1: 2 * m: 2] + W[0: 2 * m + 1: 2, 2: 2 * m + 1: 2]).copy()
+        Z = self.Z
+        Z[: m + 1, 1: m + 1] = np.tril(self.Xb[1: m + 1, : m + 1].T - self.X[: m + 1, 1: m + 1]
+                                       - 0.5 * W[: m + 1, 1: m + 1])
         self.mu[: m + 1] = self.mu[0: 2 * m + 1: 2].copy()
         self.e[: m + 1] = self.e[0: 2 * m + 1: 2].copy()
         for p in self.probes:
@@ -245,15 +257,16 @@ class CKSolver:
         i = self.i + 1
         a1, a2, a3 = self.acc
         mu, e, it, ch = solve_row(i, self.h, self.T, self.C, self.X, self.W, self.Cb, self.Xb,
-                                  self.ps, self.ws, self.nc, self.tol, self.max_iter,
-                                  self.S2, self.F1, a1, a2, a3)
+                                  self.Z, self.ps, self.ws, self.nc, self.tol, self.max_iter,
+                                  self.S2, self.P2, self.F1, self.dF1, a1, a2, a3,
+                                  self.hist_f, self.hist_g)
         self.mu[i], self.e[i] = mu, e
         self.iterations += it
         self.max_change = max(self.max_change, ch)
         for p in self.probes:
             if not p.attached:
-                solve_probe(i, self.h, mu, self.C, self.S2, self.F1, p.pc, p.px, p.pr,
-                            p.pcb, p.pxb, p.prb, p.pw, p.lc, self.ps, self.ws)
+                solve_probe(i, self.h, mu, self.C, self.S2, self.P2, self.F1, self.dF1, p.pc, p.px,
+                            p.pr, p.pcb, p.pxb, p.prb, p.pw, p.zp, p.lc, self.ps, self.ws)
         self.i = i
 
     def rows_to(self, tmax: float) -> int:
@@ -365,3 +378,31 @@ def run(config: dict, sink, progress=None) -> dict:
     return {"e_final": float(solver.e[solver.i]), "t_final": float(solver.t), "e_inf": th["e_inf"],
             "q_EA": th["q_EA"], "x": th["x"], "T_d": th["T_d"], "doublings": solver.doublings,
             "iterations_per_row": solver.iterations / max(done, 1)}
+
+
+# ----------------------------------------------------------------------------- reading a solution
+
+def plateau(t, tw, C) -> float:
+    """Plateau of C(tw, t) (C [nt] for one tw): the value where |dC/d ln(t - tw)| is smallest
+    (C between 0.05 and 0.98)."""
+    ok = np.isfinite(C) & (t > tw)
+    if ok.sum() < 5:
+        return float("nan")
+    lag, c = np.log(t[ok] - tw), C[ok]
+    d = np.abs(np.gradient(c, lag))
+    sel = (c < 0.98) & (c > 0.05)
+    if not sel.any():
+        return float("nan")
+    return float(c[np.argmin(np.where(sel, d, np.inf))])
+
+
+def fdt_line(C, chi, T: float, c_max: float = 0.5, c_min: float = 0.02):
+    """Straight line T chi = a + x (1 - C) through the points with c_min < C < c_max (one tw):
+    returns (x, q) with q = 1 - a / (1 - x) where the line meets the FDT line T chi = 1 - C
+    (the break point of the FDT plot, which tends to q_EA). NaN if fewer than 3 points."""
+    ok = np.isfinite(C) & np.isfinite(chi) & (C < c_max) & (C > c_min)
+    if ok.sum() < 3:
+        return float("nan"), float("nan")
+    x, a = np.polyfit(1.0 - C[ok], T * chi[ok], 1)
+    q = 1.0 - a / (1.0 - x) if abs(1.0 - x) > 1e-3 else float("nan")
+    return float(x), float(q)

@@ -5,7 +5,9 @@ Storage on a uniform grid t_i = i h (i = 0..n), lower triangle i >= j:
     X[i, j]  = chi(t_i, t_j) = int_{t_j}^{t_i} R(t_i, s) ds          (integrated response)
     W[i, l]  = X[i, l-1] - X[i, l] = int_{cell l} R(t_i, u) du          (cell l = [t_{l-1}, t_l])
     Cb[l, j] = mean of C(u, t_j) over u in cell l (l <= j: along row j; l > j: along column j)
-    Xb[l, j] = mean of chi(u, t_j) over u in cell l (0 for l <= j)
+    Xb[l, j] = mean of chi(u, t_j) over u in cell l for l > j (chi(u, t_j) = 0 for u < t_j);
+               for l <= j it holds the mean of chi(t_j, u) along row j (locates the weight)
+    Z[i, l]  = first moment of R(t_i, u) in cell l about the cell centre, / h
 The memory integrals are sums over cells of (cell integral of f^(k)(C(t,u)) R(t,u)) times the cell
 mean of the other factor; f^(k)(C) is averaged over the cell in C-space, exact when R is
 proportional to dC/du inside the cell (FDT and the aging regime alike).
@@ -42,6 +44,39 @@ def f2(c, ps, ws):
 
 
 @njit(cache=True)
+def f3(c, ps, ws):
+    s = 0.0
+    for k in range(ps.shape[0]):
+        if ps[k] >= 3:
+            s += ws[k] * ps[k] * (ps[k] - 1) * (ps[k] - 2) * c ** (ps[k] - 3)
+    return 0.5 * s
+
+
+@njit(cache=True)
+def avg3(a, b, ps, ws):
+    """Mean of the third derivative f3(c) for c between a and b."""
+    d = a - b
+    if abs(d) > 1e-7:
+        return (f2(a, ps, ws) - f2(b, ps, ws)) / d
+    return f3(0.5 * (a + b), ps, ws)
+
+
+@njit(cache=True)
+def g0(c, ps, ws):
+    return c * f2(c, ps, ws) + f1(c, ps, ws)
+
+
+@njit(cache=True)
+def avgdg(a, b, ps, ws):
+    """Mean of g'(c) = c f3(c) + 2 f2(c) for c between a and b."""
+    d = a - b
+    if abs(d) > 1e-7:
+        return (g0(a, ps, ws) - g0(b, ps, ws)) / d
+    m = 0.5 * (a + b)
+    return m * f3(m, ps, ws) + 2.0 * f2(m, ps, ws)
+
+
+@njit(cache=True)
 def avg1(a, b, ps, ws):
     """Mean of f'(c) for c between a and b."""
     d = a - b
@@ -70,8 +105,16 @@ def avgg(a, b, ps, ws):
 
 
 @njit(cache=True)
-def _row_terms(i, T, C, X, W, S2, F1, ps, ws):
-    """Cell weights of row i; returns (mu_i, e_i)."""
+def _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws):
+    """Cell weights of row i; returns (mu_i, e_i).
+
+    Z[i, l] = int_cell (u - u_mid) R(t_i, u) du / h locates the response weight inside the cell
+    (Z = W/2: all at the right end, 0: centred); it comes from the mean of chi along the row,
+    stored as Xb[l, i] (l <= i). The mean of A(C) against R over a cell is its mean in C-space
+    (exact when R is proportional to dC/du, as in the FDT and aging regimes) plus a correction
+    from the distance between the centroids of R and of dC/du (the means of chi and of C along
+    the row, Xb[l, i] and Cb[l, i]). S2 = int f'' R, P2 = <f''> Z: the other factor of a memory
+    integral is taken at the centroid of the weight."""
     mu = T
     e = 0.0
     for l in range(1, i + 1):
@@ -79,10 +122,26 @@ def _row_terms(i, T, C, X, W, S2, F1, ps, ws):
         W[i, l] = w
         a = C[i, l - 1]
         b = C[i, l]
-        S2[l] = avg2(a, b, ps, ws) * w
-        F1[l] = avg1(a, b, ps, ws)
-        mu += avgg(a, b, ps, ws) * w
-        e -= F1[l] * w
+        if l >= i - nc and l >= 2:
+            Xb[l, i] = Xb[l - 1, i - 1]
+            Cb[l, i] = Cb[l - 1, i - 1]
+        else:
+            Xb[l, i] = (5.0 * X[i, l - 1] + 8.0 * X[i, l] - X[i, l + 1]) / 12.0
+            Cb[l, i] = (5.0 * a + 8.0 * b - C[i, l + 1]) / 12.0
+        z = Xb[l, i] - X[i, l] - 0.5 * w
+        Z[i, l] = z
+        y = w * (Cb[l, i] - 0.5 * (a + b))     # W x (centroid offset of dC/du), in C units
+        if l >= i - nc:                        # near the diagonal: C-space mean alone
+            z = 0.0
+            y = 0.0
+        a2 = avg2(a, b, ps, ws)
+        a1 = avg1(a, b, ps, ws)
+        S2[l] = a2 * w + z * (f2(b, ps, ws) - f2(a, ps, ws)) + y * avg3(a, b, ps, ws)
+        P2[l] = a2 * z
+        F1[l] = a1
+        dF1[l] = f1(b, ps, ws) - f1(a, ps, ws)
+        mu += avgg(a, b, ps, ws) * w + z * (g0(b, ps, ws) - g0(a, ps, ws)) + y * avgdg(a, b, ps, ws)
+        e -= a1 * w + z * dF1[l] + y * a2
     return mu, e
 
 
@@ -95,11 +154,12 @@ def _horizontal_cells(i, jh, C, X, Cb, Xb):
 
 
 @njit(cache=True)
-def solve_row(i, h, T, C, X, W, Cb, Xb, ps, ws, nc, tol, max_iter, S2, F1, acc1, acc2, acc3):
+def solve_row(i, h, T, C, X, W, Cb, Xb, Z, ps, ws, nc, tol, max_iter, S2, P2, F1, dF1,
+              acc1, acc2, acc3, hist_f, hist_g):
     """Compute row i (time t_i = i h) from rows 0..i-1: implicit BDF2 in t, fixed-point
     iteration on the memory integrals. The nc entries nearest the diagonal are taken from the
     previous row (time-translation invariance at lags <= nc h, as in Kim & Latz).
-    Returns (mu_i, e_i, iterations, last change)."""
+    C is kept symmetric. Returns (mu_i, e_i, iterations, last change)."""
     C[i, i] = 1.0
     X[i, i] = 0.0
     for j in range(i - nc, i):
@@ -110,71 +170,135 @@ def solve_row(i, h, T, C, X, W, Cb, Xb, ps, ws, nc, tol, max_iter, S2, F1, acc1,
     for j in range(jh, i):
         Cb[i, j] = Cb[i - 1, j - 1]
         Xb[i, j] = Xb[i - 1, j - 1]
-    for j in range(js + 1):         # predictor: linear extrapolation in t
-        C[i, j] = 2.0 * C[i - 1, j] - C[i - 2, j]
-        X[i, j] = 2.0 * X[i - 1, j] - X[i - 2, j]
+    if i >= 3:                      # predictor: quadratic extrapolation in t
+        for j in range(js + 1):
+            jj = min(j, i - 3)
+            C[i, j] = 3.0 * C[i - 1, j] - 3.0 * C[i - 2, j] + C[i - 3, jj] if j <= i - 3 else 2.0 * C[i - 1, j] - C[i - 2, j]
+            X[i, j] = 3.0 * X[i - 1, j] - 3.0 * X[i - 2, j] + X[i - 3, jj] if j <= i - 3 else 2.0 * X[i - 1, j] - X[i - 2, j]
+    else:
+        for j in range(js + 1):
+            C[i, j] = 2.0 * C[i - 1, j] - C[i - 2, j]
+            X[i, j] = 2.0 * X[i - 1, j] - X[i - 2, j]
+    L = js + 1
+    m = hist_f.shape[0]
+    xv = np.empty(2 * L)
+    gv = np.empty(2 * L)
+    for j in range(L):
+        xv[j] = C[i, j]
+        xv[L + j] = X[i, j]
     it = 0
     change = 0.0
     mu = T
     e = 0.0
+    nh = 0
     for it in range(1, max_iter + 1):
-        mu, e = _row_terms(i, T, C, X, W, S2, F1, ps, ws)
+        for j in range(L):
+            C[i, j] = xv[j]
+            X[i, j] = xv[L + j]
+        mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws)
         _horizontal_cells(i, jh, C, X, Cb, Xb)
-        for j in range(js + 1):
+        for j in range(L):
+            C[j, i] = C[i, j]
             acc1[j] = 0.0
             acc3[j] = 0.0
         for l in range(1, i + 1):
             s = S2[l]
-            for j in range(js + 1):
-                acc1[j] += s * Cb[l, j]
-            for j in range(min(js + 1, l)):
-                acc3[j] += s * Xb[l, j]
-        for j in range(js + 1):
+            q = P2[l]
+            for j in range(L):
+                acc1[j] += s * Cb[l, j] + q * (C[l, j] - C[l - 1, j])
+            for j in range(min(L, l)):
+                acc3[j] += s * Xb[l, j] + q * (X[l, j] - X[l - 1, j])
+        for j in range(L):
             a2 = 0.0
             for l in range(1, j + 1):
-                a2 += F1[l] * W[j, l]
+                a2 += F1[l] * W[j, l] + Z[j, l] * dF1[l]
             acc2[j] = a2
         den = 3.0 + 2.0 * h * mu
         change = 0.0
-        for j in range(js + 1):
-            cn = (4.0 * C[i - 1, j] - C[i - 2, j] + 2.0 * h * (acc1[j] + acc2[j])) / den
-            xn = (4.0 * X[i - 1, j] - X[i - 2, j] + 2.0 * h * (1.0 + acc3[j])) / den
-            d = max(abs(cn - C[i, j]), abs(xn - X[i, j]))
+        for j in range(L):
+            gv[j] = (4.0 * C[i - 1, j] - C[i - 2, j] + 2.0 * h * (acc1[j] + acc2[j])) / den
+            gv[L + j] = (4.0 * X[i - 1, j] - X[i - 2, j] + 2.0 * h * (1.0 + acc3[j])) / den
+        for k in range(2 * L):
+            d = abs(gv[k] - xv[k])
             if d > change:
                 change = d
-            C[i, j] = cn
-            X[i, j] = xn
-        if change < tol:
+        if change < tol or it == max_iter:
+            for j in range(L):
+                C[i, j] = gv[j]
+                X[i, j] = gv[L + j]
             break
-    mu, e = _row_terms(i, T, C, X, W, S2, F1, ps, ws)
-    _horizontal_cells(i, jh, C, X, Cb, Xb)
-    # cells along row i (means of C(t_i, u)), used by later rows
-    for l in range(1, i + 1):
-        if l >= i - nc and l >= 2:
-            Cb[l, i] = Cb[l - 1, i - 1]
+        # Anderson mixing over the last m iterates (plain fixed point when m = 0)
+        slot = (it - 1) % m if m > 0 else 0
+        if m > 0:
+            for k in range(2 * L):
+                hist_f[slot, k] = gv[k] - xv[k]
+                hist_g[slot, k] = gv[k]
+            nh = min(nh + 1, m)
+        if nh >= 2:
+            na = nh - 1
+            # differences relative to the newest entry
+            A = np.zeros((na, na))
+            bb = np.zeros(na)
+            cols = np.empty(na, dtype=np.int64)
+            c = 0
+            for r in range(nh):
+                idx = (slot - r) % m
+                if r > 0:
+                    cols[c] = idx
+                    c += 1
+            for r1 in range(na):
+                for r2 in range(r1, na):
+                    acc = 0.0
+                    for k in range(2 * L):
+                        acc += ((hist_f[slot, k] - hist_f[cols[r1], k])
+                                * (hist_f[slot, k] - hist_f[cols[r2], k]))
+                    A[r1, r2] = acc
+                    A[r2, r1] = acc
+                acc = 0.0
+                for k in range(2 * L):
+                    acc += (hist_f[slot, k] - hist_f[cols[r1], k]) * hist_f[slot, k]
+                bb[r1] = acc
+            reg = 1e-12
+            for r1 in range(na):
+                reg = max(reg, 1e-10 * A[r1, r1])
+            for r1 in range(na):
+                A[r1, r1] += reg
+            gam = np.linalg.solve(A, bb)
+            for k in range(2 * L):
+                v = gv[k]
+                for r1 in range(na):
+                    v -= gam[r1] * (hist_g[slot, k] - hist_g[cols[r1], k])
+                xv[k] = v
         else:
-            Cb[l, i] = (5.0 * C[i, l - 1] + 8.0 * C[i, l] - C[i, l + 1]) / 12.0
-        Xb[l, i] = 0.0
+            for k in range(2 * L):
+                xv[k] = gv[k]
+    mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws)
+    _horizontal_cells(i, jh, C, X, Cb, Xb)
+    for j in range(i):
+        C[j, i] = C[i, j]
     return mu, e, it, change
 
 
 @njit(cache=True)
-def solve_probe(i, h, mu, C, S2, F1, pc, px, pr, pcb, pxb, prb, pw, lc, ps, ws):
+def solve_probe(i, h, mu, C, S2, P2, F1, dF1, pc, px, pr, pcb, pxb, prb, pw, zp, lc, ps, ws):
     """Advance a detached waiting-time column (C, chi, R at fixed t_w, between grid points) to
-    row i, after row i of the grid is done. lc: the cell holding t_w (partial: [t_{lc-1}, t_w])."""
+    row i, after row i of the grid is done. lc: the cell holding t_w (partial: [t_{lc-1}, t_w]);
+    pc holds C(tw, t_l) below tw, pw and zp the cell weights of the row at tw."""
     b1 = 0.0
     b3 = 0.0
     br = 0.0
     for l in range(1, i):
-        b1 += S2[l] * pcb[l]
-        b3 += S2[l] * pxb[l]
-        br += S2[l] * prb[l]
+        b1 += S2[l] * pcb[l] + P2[l] * (pc[l] - pc[l - 1])
+        b3 += S2[l] * pxb[l] + P2[l] * (px[l] - px[l - 1])
+        br += S2[l] * prb[l] + P2[l] * (pr[l] - pr[l - 1])
     i2 = 0.0
     for l in range(1, lc):
-        i2 += F1[l] * pw[l]
+        i2 += F1[l] * pw[l] + zp[l] * dF1[l]
     s = S2[i]
-    den = 3.0 + 2.0 * h * mu - 2.0 * h * s * 5.0 / 12.0
-    rc = 4.0 * pc[i - 1] - pc[i - 2] + 2.0 * h * (b1 + s * (8.0 * pc[i - 1] - pc[i - 2]) / 12.0 + i2)
+    q = P2[i]
+    den = 3.0 + 2.0 * h * mu - 2.0 * h * (s * 5.0 / 12.0 + q)
+    rc = 4.0 * pc[i - 1] - pc[i - 2] + 2.0 * h * (b1 + s * (8.0 * pc[i - 1] - pc[i - 2]) / 12.0
+                                                  - q * pc[i - 1] + i2)
     c = pc[i - 1]
     for _ in range(50):
         cn = (rc + 2.0 * h * avg1(C[i, lc - 1], c, ps, ws) * pw[lc]) / den
@@ -183,9 +307,10 @@ def solve_probe(i, h, mu, C, S2, F1, pc, px, pr, pcb, pxb, prb, pw, lc, ps, ws):
             break
         c = cn
     pc[i] = c
-    px[i] = (4.0 * px[i - 1] - px[i - 2]
-             + 2.0 * h * (1.0 + b3 + s * (8.0 * px[i - 1] - px[i - 2]) / 12.0)) / den
-    pr[i] = (4.0 * pr[i - 1] - pr[i - 2] + 2.0 * h * (br + s * (8.0 * pr[i - 1] - pr[i - 2]) / 12.0)) / den
+    px[i] = (4.0 * px[i - 1] - px[i - 2] + 2.0 * h * (
+        1.0 + b3 + s * (8.0 * px[i - 1] - px[i - 2]) / 12.0 - q * px[i - 1])) / den
+    pr[i] = (4.0 * pr[i - 1] - pr[i - 2] + 2.0 * h * (
+        br + s * (8.0 * pr[i - 1] - pr[i - 2]) / 12.0 - q * pr[i - 1])) / den
     pcb[i] = (5.0 * pc[i] + 8.0 * pc[i - 1] - pc[i - 2]) / 12.0
     pxb[i] = (5.0 * px[i] + 8.0 * px[i - 1] - px[i - 2]) / 12.0
     prb[i] = (5.0 * pr[i] + 8.0 * pr[i - 1] - pr[i - 2]) / 12.0
