@@ -80,7 +80,7 @@ def quick_look(run, T: float, th: dict) -> str:
 @click.option("--dt", type=float, default=0.05, show_default=True,
               help="Time step of the Euler-Maruyama integrator (0 < dt <= 0.5).")
 @click.option("--tmax", type=float, default=None,
-              help="Final time (units of the Langevin time). Default: 100.")
+              help="Final time (units of the Langevin time). Default: 50.")
 @click.option("--tw", type=str, default=None,
               help="Waiting times, comma-separated (default: 5 log-spaced from tmax/1000 to tmax/10).")
 @click.option("--response/--no-response", default=True, show_default=True,

@@ -37,7 +37,7 @@ from physics.config import ConfigError, check_memory, require
 from physics.observables import Recorder, Schedule, drive
 
 SUPPORTED_P = (2, 3, 4)
-BLOCKS = 16
+BLOCKS = 4
 """Work blocks of the force kernels: fixed (not the thread count) so results are bit for bit
 the same whatever the number of threads."""
 
@@ -54,7 +54,7 @@ def default_config(**overrides) -> dict:
         "mix": None,          # mixture {p: w_p}, f(q) = sum w_p q^p / 2; None = pure p
         "T": 0.5,             # temperature of the dynamics
         "dt": 0.05,           # Euler-Maruyama step (energy bias ~ -0.3 dt at T = 1)
-        "tmax": 100.0,        # final time
+        "tmax": 50.0,         # final time
         "tw": None,           # waiting times; None = 5 log-spaced from tmax/1000 to tmax/10
         "samples": 1,         # disorder realisations, run one after the other
         "seed": 0,

@@ -228,3 +228,12 @@ def test_cli_small_run(tmp_path):
     assert run["pspin/mu"].shape == run["energy"].shape == (2, len(run["t"]))
     np.testing.assert_allclose(run["pspin/mu"], 0.5 - 3 * run["energy"], rtol=1e-6)
     assert next(tmp_path.glob("pspin-*.png")).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_p3_gradient_descent_N300_matches_science_md():
+    """SCIENCE.md: N = 300 -> -1.10 at t = 100 (plain Euler plus projection)."""
+    rec, _ = run_rec(N=300, p=3, T=0.0, dt=0.1, tmax=100.0, tw=[], samples=4, response=False, seed=13)
+    e = rec["energy"][:, -1]
+    assert np.all(e > theory.threshold_energy({3: 1.0}))
+    assert -1.13 < e.mean() < -1.07
