@@ -243,24 +243,6 @@ def plant(J, s, p, scale):
                         o += 1
 
 
-# ----------------------------------------------------------------------------- bandwidth probe
-
-@njit(parallel=True, **_opts)
-def stream_sum(a, zero):
-    """Sum of a large array, one streaming read (the machine's read-bandwidth probe)."""
-    nb = 64
-    n = a.shape[0]
-    part = np.zeros(nb)
-    for b in prange(nb):
-        lo = n * b // nb
-        hi = n * (b + 1) // nb
-        acc = zero
-        for k in range(lo, hi):
-            acc += a[k]
-        part[b] = acc
-    return part.sum()
-
-
 @njit(**_opts)
 def force2_serial(J, s, offs, zero):
     g = np.zeros(s.shape, dtype=s.dtype)
