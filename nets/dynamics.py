@@ -41,21 +41,20 @@ class Ensemble:
         self.f_one = f
         self.loss_one = loss_w
         self.lossf = lossf
-        self.outputs = vmap(f)                              # W [K, n], X [K, P, ...] -> [K, P]
-        self.loss = vmap(loss_w)                            # -> [K]
-        # [m, K, n] states, data [K, P, ...] shared by the m slots (nets and their twins)
-        self.outputs_slots = vmap(vmap(f), in_dims=(0, None))
-        self.grad = vmap(vmap(grad(loss_w)), in_dims=(0, None, None))   # same, slower on CPU
+        self.outputs = vmap(f)                              # W [B, n], X [B, P, ...] -> [B, P]
+        self.loss = vmap(loss_w)                            # -> [B]
+        # reference: [m, K, n] states, data [K, P, ...] shared by the m slots (slower on CPU)
+        self.grad = vmap(vmap(grad(loss_w)), in_dims=(0, None, None))
 
     def gradient(self, W, X, Y):
-        """grad of (L + l2 |w|^2 / 2) for states W [m, K, n].
+        """grad of (L + l2 |w|^2 / 2) for the nets W [B, n] on their data X [B, P, ...], Y [B, P].
 
         The nets are independent, so the gradient of the SUM of their losses with respect to W
-        is every net's own gradient: one vmapped forward, one backward. (Equal to
-        vmap(vmap(grad(loss))) -- self.grad -- and 1.5 to 2 times faster on CPU.)"""
+        is every net's own gradient: one vmapped forward, one backward. (Equal to vmap(grad(loss))
+        and about twice faster on CPU than vmap(vmap(grad)) over slots and samples.)"""
         with torch.enable_grad():
             Wr = W.detach().requires_grad_(True)
-            total = self.lossf(self.outputs_slots(Wr, X), Y).sum()
+            total = self.lossf(self.outputs(Wr, X), Y).sum()
             G, = torch.autograd.grad(total, Wr)
         if self.l2:
             G.add_(W, alpha=self.l2)
@@ -87,6 +86,7 @@ class Dynamics:
         self.xi = torch.empty((K, n), device=dev, dtype=dt)
         self.noise_scale = math.sqrt(2.0 * self.T * self.lr)
         self._perm, self._pos = None, 0
+        self._cache_key, self._cache = None, None
         self.steps = 0
 
     # -- the nets (slot 0) and the twins as the recorder wants them
@@ -121,12 +121,27 @@ class Dynamics:
         rows = torch.arange(self.K, device=idx.device)[:, None]
         return self.X[rows, idx], self.Y[rows, idx]
 
+    def _slot_data(self, m, X, Y):
+        """The data of the m slots flattened with the samples: [m * K, P, ...] (nets and twins
+        see the same data). Cached for full-batch dynamics, where X does not change."""
+        if m == 1:
+            return X, Y
+        key = (m, X.data_ptr())
+        if not self.sgd and self._cache_key == key:
+            return self._cache
+        Xm = X.unsqueeze(0).expand(m, *X.shape).reshape(m * X.shape[0], *X.shape[1:])
+        Ym = Y.unsqueeze(0).expand(m, *Y.shape).reshape(m * Y.shape[0], *Y.shape[1:])
+        if not self.sgd:
+            self._cache_key, self._cache = key, (Xm, Ym)
+        return Xm, Ym
+
     @torch.no_grad()
     def step(self) -> None:
         m = self.m
         W = self.W[:m]
         X, Y = self._minibatch() if self.sgd else (self.X, self.Y)
-        G = self.ens.gradient(W, X, Y)
+        Xm, Ym = self._slot_data(m, X, Y)
+        G = self.ens.gradient(W.reshape(m * self.K, self.n), Xm, Ym).reshape(m, self.K, self.n)
         if m > 1 and self.h:
             G[1:].sub_(self.eps[:m - 1], alpha=self.h)    # energy -h eps . w
         if self.V is not None:
@@ -164,7 +179,7 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
     b1, b2 = betas
     with torch.no_grad():
         for t in range(1, max_steps + 1):
-            G = ens.gradient(W[None], X, Y)[0]
+            G = ens.gradient(W, X, Y)
             G = G * active[:, None]
             m1.mul_(b1).add_(G, alpha=1 - b1)
             m2.mul_(b2).addcmul_(G, G, value=1 - b2)

@@ -357,7 +357,7 @@ def test_batched_gradient_equals_vmap_of_grad_and_single_nets():
     W = torch.stack([torch.stack([init_flat(flat, cfg, torch.Generator().manual_seed(10 * m + k))
                                   for k in range(3)]) for m in range(2)])   # [2 slots, 3 samples, n]
     ens = Ensemble(model, flat, "hinge")
-    G = ens.gradient(W, X, Y)
+    G = ens.gradient(W.reshape(6, -1), X.repeat(2, 1, 1), Y.repeat(2, 1)).reshape(W.shape)
     torch.testing.assert_close(G, ens.grad(W, X, Y), rtol=1e-12, atol=1e-14)
     for m in range(2):
         for k in range(3):
