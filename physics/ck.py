@@ -22,6 +22,8 @@ Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not fr
 
 run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
 sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
+Two-time values at lags t - t_w shorter than two grid steps (sub-grid: only where a measurement
+time falls just after a waiting time) are left NaN.
 """
 from __future__ import annotations
 
@@ -348,7 +350,7 @@ def run(config: dict, sink, progress=None) -> dict:
                       "ck/mu": [_interp3(ts, solver.mu[rows], t)]}
             Cv, Xv = np.full((1, nw), np.nan), np.full((1, nw), np.nan)
             for p in solver.probes:
-                if t <= p.tw:
+                if t <= p.tw + 2.0 * h:   # lags below two steps are not resolved: left NaN
                     continue
                 iw = int(np.searchsorted(sch.tw, p.tw - 1e-12 * p.tw))
                 rr = [r for r in rows if r * h > p.tw * (1 + 1e-12)]

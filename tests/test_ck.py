@@ -1,0 +1,223 @@
+"""The N = infinity Cugliandolo-Kurchan solver (physics/ck.py) against the analytic results of
+shared/SCIENCE.md section 2 (through physics/pspin_theory) and against a fixed-grid integrator."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from physics import ck
+from physics import pspin_theory as theory
+from physics.ck_kernels import euler_fixed_grid
+from physics.config import ConfigError
+from physics.observables import Recording
+
+_CACHE: dict = {}
+
+
+def solve(**kw):
+    """Run physics.ck.run into memory (cached per config within the test session)."""
+    cfg = ck.default_config(**kw)
+    key = repr(sorted(cfg.items()))
+    if key not in _CACHE:
+        rec = Recording()
+        summary = ck.run(cfg, rec)
+        _CACHE[key] = (rec, summary)
+    return _CACHE[key]
+
+
+def lag_curve(rec, i):
+    t, tw = rec["t"], rec["tw"][i]
+    C = rec["C"][0, i]
+    ok = np.isfinite(C)
+    return t[ok] - tw, C[ok], rec["chi"][0, i][ok]
+
+
+# ----------------------------------------------------------------------------- the method itself
+
+def test_matches_fixed_grid_euler_at_short_times():
+    """Adaptive grid vs the plain O(n^3) Euler integrator (Richardson-extrapolated in h) at t = 5."""
+    T, tmax = 0.5, 5.12
+    ps, ws = np.array([3]), np.array([1.0])
+    ref = []
+    for n in (256, 512):
+        h = tmax / n
+        C, R, mu, e = euler_fixed_grid(n, h, T, ps, ws)
+        ref.append((e[-1], C[n, int(round(2.56 / h))], C[n, int(round(0.64 / h))]))
+    ref = [2 * b - a for a, b in zip(*ref)]
+    s = ck.CKSolver({3: 1.0}, T, n=256)
+    while s.t < tmax - 1e-9:
+        s.step()
+        if abs(s.t - 0.64) < 1e-9 or abs(s.t - 2.56) < 1e-9:
+            s.add_probe(s.t)
+    got = (s.e[s.i], s.probes[1].values(s, s.i)[0], s.probes[0].values(s, s.i)[0])
+    np.testing.assert_allclose(got, ref, atol=1e-3)
+
+
+def test_resolution_convergence():
+    """Doubling the grid size at t = 102.4 (tw = 1.28, 10.24, on every grid): the change shrinks
+    by more than 1.6 per doubling (measured: 2.2) and is below 2e-3 in C, 2.5e-3 in chi and
+    3e-4 in e between n = 256 and 512."""
+    runs = [solve(T=0.5, tmax=102.4, n_grid=n, tw=[1.28, 10.24])[0] for n in (128, 256, 512)]
+    for r in runs[1:]:
+        np.testing.assert_array_equal(r["tw"], runs[0]["tw"])
+        np.testing.assert_array_equal(r["t"], runs[0]["t"])
+    d = {name: [np.nanmax(np.abs(a[name] - b[name])) for a, b in zip(runs, runs[1:])]
+         for name in ("C", "chi", "energy")}
+    for name, (d1, d2) in d.items():
+        assert d2 < d1 / 1.6, (name, d1, d2)
+    assert d["C"][1] < 2e-3 and d["chi"][1] < 2.5e-3 and d["energy"][1] < 3e-4, d
+
+
+# ----------------------------------------------------------------------------- physics
+
+def test_above_Td_equilibrium_energy_tti_and_fdt():
+    """T = 1 > T_d: e -> -1/(2T), C(tw, tw + tau) independent of tw, T chi = 1 - C."""
+    T = 1.0
+    rec, _ = solve(T=T, tmax=200.0, n_grid=128, tw=[10.0, 40.0])
+    e = rec["energy"][0]
+    assert abs(e[-1] - (-1.0 / (2 * T))) < 2e-3
+    assert abs(theory.asymptotic_energy(T, {3: 1.0}) - (-0.5)) < 1e-12
+    # time-translation invariance on the raw grid: C(t, t - tau) at t = tmax/2 and at tmax
+    g = rec["ck/grid_C"]
+    n = len(rec["ck/grid_t"]) - 1
+    k = np.arange(1, n // 4)
+    d = np.abs(g[n, n - k] - g[n // 2, n // 2 - k])
+    assert d.max() < 2e-3, d.max()
+    for lag, c, x in (lag_curve(rec, 0), lag_curve(rec, 1)):
+        assert np.max(np.abs(T * x - (1 - c))) < 5e-3
+
+
+def test_aging_below_Td_p3():
+    """T = 0.5 < T_d: e approaches e_inf = -0.8867 from above, C(tw, t) has a plateau near
+    q_EA = 0.639 that lengthens with tw, the FDT plot breaks near q_EA with slope towards x."""
+    T = 0.5
+    th = theory.summary(T, {3: 1.0})
+    assert abs(th["e_inf"] - (-0.8867)) < 1e-4 and abs(th["q_EA"] - 0.639) < 1e-3
+    rec, _ = solve(T=T, tmax=1000.0, n_grid=256, tw=[1.0, 10.0, 100.0])
+    e = rec["energy"][0]
+    assert np.all(np.diff(e) < 0)                      # monotonic descent
+    assert 0 < e[-1] - th["e_inf"] < 0.01              # from above, within 0.01 at t = 1000
+    # the plateau lengthens with tw: lag at which C(tw, tw + lag) falls below (q_EA - 0.1)
+    lags = []
+    for i in range(3):
+        lag, c, _ = lag_curve(rec, i)
+        lags.append(np.interp(-(th["q_EA"] - 0.1), -c, lag))
+    assert lags[0] < lags[1] < lags[2] and lags[2] > 5 * lags[0]
+    # plateau: the slowest point of C(100, 100 + lag) is within 0.06 of q_EA
+    q = ck.plateau(rec["t"], rec["tw"][2], rec["C"][0, 2])
+    assert abs(q - th["q_EA"]) < 0.06, q
+    # FDT: the short-time part obeys T chi = 1 - C, the long-time part has a smaller slope
+    lag, c, x = lag_curve(rec, 1)                      # tw = 10 (tw = 1 is not yet quasi-equilibrated)
+    fast = c > th["q_EA"] + 0.1
+    assert fast.sum() >= 1 and np.max(np.abs(T * x[fast] - (1 - c[fast]))) < 0.01
+    lag, c, x = lag_curve(rec, 2)
+    slope, qb = ck.fdt_line(c, x, T)
+    assert abs(slope - th["x"]) < 0.1, slope          # reachable times: loose (see slow test)
+    assert abs(qb - th["q_EA"]) < 0.06, qb
+
+
+def test_zero_temperature_threshold_energy():
+    """T = 0: e(t) decreases to e_th = -2/sqrt(3) from above."""
+    rec, _ = solve(T=0.0, tmax=1000.0, n_grid=256)
+    e = rec["energy"][0]
+    e_th = -2 / math.sqrt(3)
+    assert abs(theory.threshold_energy({3: 1.0}) - e_th) < 1e-12
+    assert np.all(np.diff(e) < 0)
+    assert 0 < e[-1] - e_th < 0.02
+    # power-law approach: e - e_th keeps shrinking by a steady factor per decade
+    t = rec["t"]
+    d = [np.interp(tt, t, e) - e_th for tt in (10.0, 100.0, 1000.0)]
+    assert d[1] / d[0] < 0.6 and d[2] / d[1] < 0.6
+
+
+@pytest.mark.parametrize("mix,T", [({4: 1.0}, 0.45), ({2: 0.5, 3: 1.0}, 0.6)])
+def test_other_p_and_mixture_follow_general_formulas(mix, T):
+    th = theory.summary(T, mix)
+    assert T < th["T_d"]
+    kw = dict(mix=mix, T=T, tmax=1000.0, n_grid=256, tw=[10.0, 100.0])
+    rec, _ = solve(**kw)
+    e = rec["energy"][0]
+    assert np.all(np.diff(e[len(e) // 2:]) < 0)
+    assert 0 < e[-1] - th["e_inf"] < 0.015, (e[-1], th["e_inf"])
+    lag, c, x = lag_curve(rec, 1)
+    q = ck.plateau(rec["t"], rec["tw"][1], rec["C"][0, 1])
+    assert abs(q - th["q_EA"]) < 0.08, (q, th["q_EA"])
+
+
+# ----------------------------------------------------------------------------- record and CLI
+
+def test_record_layout_and_determinism(tmp_path):
+    from compare.runs import execute
+    cfg = ck.default_config(T=0.5, tmax=20.0, n_grid=64, tw=[1.0, 4.0])
+    run = execute("ck", cfg, ck.run, out=tmp_path)
+    nt, nw = len(run["t"]), len(run["tw"])
+    for name in ("C", "msd", "chi"):
+        assert run[name].shape == (1, nw, nt)
+    assert run["energy"].shape == (1, nt) and run["ck/mu"].shape == (1, nt)
+    assert run["ck/R"].shape == (1, nw, nt)
+    n = len(run["ck/grid_t"])
+    assert run["ck/grid_C"].shape == (n, n) and run["ck/grid_R"].shape == (n, n)
+    np.testing.assert_allclose(run["msd"], 2 * (1 - run["C"]), equal_nan=True)
+    later = run["t"][None, :] > run["tw"][:, None]
+    assert np.all(np.isnan(run["C"][0][~later]))
+    assert np.isfinite(run["C"][0][later]).mean() > 0.9
+    # mu = T - p e for the pure p-spin
+    np.testing.assert_allclose(run["ck/mu"][0], 0.5 - 3 * run["energy"][0], atol=1e-6)
+    # R(t, tw) integrates to chi: chi(tw, t) ~ int_tw^t R(t, s) ds is checked loosely through
+    # R > 0 and R(t, tw) decreasing in t at long lags
+    R = run["ck/R"][0, 0][later[0]]
+    assert np.all(R[3:] > 0)
+    rec2 = Recording()
+    ck.run(cfg, rec2)
+    np.testing.assert_array_equal(rec2["C"], run["C"])
+
+
+@pytest.mark.parametrize("args,word", [
+    (["--T", "-1"], "--T"),
+    (["--mix", "2:-1"], "--mix"),
+    (["--mix", "abc"], "--mix"),
+    (["--tw", "500", "--tmax", "100"], "--tw"),
+    (["--samples", "3"], "--samples"),
+    (["--n-grid", "66"], "--n-grid"),
+])
+def test_cli_bad_input_exit_2(args, word, tmp_path):
+    from commands.ck import command
+    r = CliRunner().invoke(command, args + ["--out", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert word in r.output and "Traceback" not in r.output
+
+
+def test_cli_run_writes_record_and_png(tmp_path):
+    from commands.ck import command
+    r = CliRunner().invoke(command, ["--T", "0.5", "--tmax", "50", "--n-grid", "128",
+                                     "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "e_inf" in r.output and "q_EA" in r.output
+    assert list(tmp_path.glob("ck-*.h5")) and list(tmp_path.glob("ck-*.png"))
+
+
+def test_validate_rejects_bad_config():
+    with pytest.raises(ConfigError) as e:
+        ck.validate(ck.default_config(p=1))
+    assert e.value.param == "p"
+    with pytest.raises(ConfigError):
+        ck.default_config(nonsense=1)
+
+
+# ----------------------------------------------------------------------------- long checks
+
+@pytest.mark.slow
+def test_long_time_aging_p3():
+    """t = 1e4: energy within 2e-3 of e_inf, FDT slope of the aging part within 0.06 of x."""
+    T = 0.5
+    th = theory.summary(T, {3: 1.0})
+    rec, _ = solve(T=T, tmax=1e4, n_grid=512, tw=[10.0, 100.0, 1000.0])
+    e = rec["energy"][0]
+    assert 0 < e[-1] - th["e_inf"] < 2e-3
+    lag, c, x = lag_curve(rec, 2)
+    slope, qb = ck.fdt_line(c, x, T)
+    assert abs(slope - th["x"]) < 0.06, slope
+    assert abs(qb - th["q_EA"]) < 0.03, qb
