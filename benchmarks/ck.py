@@ -1,0 +1,87 @@
+"""Benchmark of the CK solver: the time to reach t = 1e3, 1e4, 1e5 (p = 3, T = 0.5) with the
+adaptive grid (physics/ck.py) beside a fixed-grid Euler integrator, the O(n^3) code a user writes
+first (Numba too: physics/ck_kernels.euler_fixed_grid), measured in the same run.
+
+    python benchmarks/ck.py [--quick]
+
+The Euler integrator is timed where it gets there in reasonable time; beyond, its cost is
+extrapolated from the measured n^3 law and printed as such (with the memory its grid would need).
+Accuracy at the same t is printed beside (the Euler step here is h = 0.05; its energy error is
+first order in h). Limits to meet on this 2-core machine: t = 1e4 in < 60 s, t = 1e5 in < 600 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from physics.ck import CKSolver  # noqa: E402
+from physics.ck_kernels import euler_fixed_grid  # noqa: E402
+
+T, MIX = 0.5, {3: 1.0}
+PS, WS = np.array([3]), np.array([1.0])
+
+
+def adaptive(targets, n=512):
+    s = CKSolver(MIX, T, n=n)
+    s.step()  # compile outside the clock (cache=True makes this cheap after the first run)
+    s = CKSolver(MIX, T, n=n)
+    out, t0 = {}, time.perf_counter()
+    for tt in targets:
+        while s.t < tt:
+            s.step()
+        out[tt] = (time.perf_counter() - t0, s.e[s.i], s.t)
+    return out
+
+
+def euler(t_end, h):
+    n = int(round(t_end / h))
+    euler_fixed_grid(8, h, T, PS, WS)  # compile
+    t0 = time.perf_counter()
+    C, R, mu, e = euler_fixed_grid(n, h, T, PS, WS)
+    return time.perf_counter() - t0, e[-1], n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="only t = 1e3 and 1e4 for the adaptive grid")
+    ap.add_argument("--n-grid", type=int, default=512, help="adaptive grid size (default 512)")
+    args = ap.parse_args()
+    targets = [1e3, 1e4] if args.quick else [1e3, 1e4, 1e5]
+    h = 0.05
+    print(f"CK equations, p = 3, T = {T}: time to reach t (2 cores, Numba)\n")
+    # the fixed grid: measure the n^3 law at t = 25, 50, 100
+    rows = []
+    for t_end in (25.0, 50.0, 100.0):
+        wall, e, n = euler(t_end, h)
+        rows.append((t_end, n, wall, e))
+        print(f"  fixed-grid Euler h = {h}: t = {t_end:6g}  n = {n:5d}  {wall:8.2f} s  e = {e:.5f}")
+    ns, walls = np.array([r[1] for r in rows], float), np.array([r[2] for r in rows])
+    c3 = float(walls[-1] / ns[-1] ** 3)
+    expo = float(np.polyfit(np.log(ns), np.log(walls), 1)[0])
+    print(f"  measured cost: wall ~ n^{expo:.2f}; extrapolated below as {c3:.3e} s * n^3 from the "
+          f"largest n (optimistic: the measured growth is steeper)\n")
+    ad = adaptive(targets, n=args.n_grid)
+    ref = adaptive([100.0], n=args.n_grid)[100.0]
+    print(f"  at t = 100: Euler h = {h} e = {rows[-1][3]:.5f}; adaptive n = {args.n_grid} e = {ref[1]:.5f} "
+          f"({ref[0]:.2f} s)\n")
+    print(f"  {'t':>8}  {'adaptive n=' + str(args.n_grid):>18}  {'limit':>7}  {'fixed-grid Euler, h=' + str(h):>34}")
+    limits = {1e3: None, 1e4: 60.0, 1e5: 600.0}
+    for tt in targets:
+        wall, e, treached = ad[tt]
+        n = tt / h
+        est = c3 * n ** 3
+        mem = 2 * 8 * (n + 1) ** 2 / 2**30
+        lim = f"{limits[tt]:.0f} s" if limits.get(tt) else "-"
+        eu = f"{est:10.3g} s extrapolated (n = {n:.0f}, {mem:.3g} GiB)"
+        ok = "" if limits.get(tt) is None else ("  within limit" if wall < limits[tt] else "  OVER LIMIT")
+        print(f"  {tt:8.0e}  {wall:15.2f} s  {lim:>7}  {eu}{ok}   (e = {e:.5f} at t = {treached:.4g})")
+
+
+if __name__ == "__main__":
+    main()
