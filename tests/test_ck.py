@@ -221,3 +221,26 @@ def test_long_time_aging_p3():
     slope, qb = ck.fdt_line(c, x, T)
     assert abs(slope - th["x"]) < 0.06, slope
     assert abs(qb - th["q_EA"]) < 0.03, qb
+
+
+@pytest.mark.slow
+def test_finite_N_pspin_matches_ck():
+    """The p-spin at N = 500 (4 samples, t <= 10) agrees with CK within the samples' errors
+    (scripts/ck_vs_pspin.py does the same at N = 1000 and draws docs/ck_vs_pspin.png)."""
+    from physics import pspin
+    cfg = pspin.default_config(N=500, T=0.5, tmax=10.0, samples=4, seed=1, response=False)
+    sim = Recording()
+    pspin.run(cfg, sim)
+    rec, _ = solve(T=0.5, tmax=10.0, n_grid=256, tw=[float(w) for w in sim["tw"]])
+    t = sim["t"]
+    e = sim["energy"]
+    m, s = e.mean(0), e.std(0, ddof=1) / np.sqrt(e.shape[0])
+    late = t >= 1.0
+    z = np.abs(m - np.interp(t, rec["t"], rec["energy"][0]))[late] / s[late]
+    assert np.median(z) < 2.0 and z.max() < 5.0, (np.median(z), z.max())
+    C = sim["C"]
+    for i, w in enumerate(sim["tw"]):
+        ok = (t - w >= 1.0) & np.isfinite(rec["C"][0, i])
+        mc, sc = C[:, i].mean(0)[ok], C[:, i].std(0, ddof=1)[ok] / 2.0
+        zc = np.abs(mc - rec["C"][0, i][ok]) / np.maximum(sc, 1e-3)
+        assert np.median(zc) < 2.5, (w, np.median(zc))
