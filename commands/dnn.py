@@ -214,7 +214,7 @@ def jamming(widths, P, d, data, data_dir, depth, activation, bias, init, loss, d
     except ValueError:
         raise click.BadParameter(f"expected comma-separated integers, got {widths!r}",
                                  param_hint="'--widths'") from None
-    base = _base(P if P is not None else 500, d, data, data_dir, depth, activation, bias, init, loss,
+    base = _base(P, d, data, data_dir, depth, activation, bias, init, loss,
                  device, precision, seed, samples, threads)
     cfg = default_config(protocol="jamming", widths=ws, min_lr=lr, decay_steps=decay_steps,
                          max_steps=max_steps, **base)

@@ -60,8 +60,9 @@ def default_config(**overrides) -> dict:
     unknown = set(overrides) - set(cfg)
     if unknown:
         raise ConfigError(sorted(unknown)[0], f"unknown parameter; known: {', '.join(sorted(cfg))}")
-    if overrides.get("protocol") == "jamming" and "precision" not in overrides:
+    if overrides.get("protocol") == "jamming":
         cfg["precision"] = "float64"   # the papers minimise in float64 (SCIENCE.md, section 4)
+        cfg["P"] = 500                 # (both unless overridden)
     cfg.update(overrides)
     if cfg["tw"] is not None:
         cfg["tw"] = [float(v) for v in cfg["tw"]]
