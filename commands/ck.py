@@ -93,23 +93,30 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, out, seed, samples, fo
 def quick_look(run, T, th, below):
     from compare.plots import figure, plot_energy, plot_fdt, plot_two_time, save
 
-    fig, ax = figure(3, 1, width=4.2)
+    fig, ax = figure(4, 1, width=4.0)
     plot_energy(ax[0, 0], run, label="CK", asymptote=th["e_inf"])
     ax[0, 0].legend(loc="best")
-    plot_two_time(ax[0, 1], run, "C")
+    e = run["energy"][0]
+    if np.all(e[len(e) // 2:] > th["e_inf"]):
+        plot_energy(ax[0, 1], run, label="CK", asymptote=th["e_inf"], subtract=True)
+        ax[0, 1].set_xscale("log")
+        ax[0, 1].set_title("approach to $e_\\infty$ (log-log)")
+    else:
+        ax[0, 1].text(0.5, 0.5, "e(t) below e_inf", ha="center", va="center", transform=ax[0, 1].transAxes)
+    plot_two_time(ax[0, 2], run, "C")
     if below and T > 0:
-        ax[0, 1].axhline(th["q_EA"], color="k", ls=":", lw=0.8)
-        ax[0, 1].text(ax[0, 1].get_xlim()[0] * 1.5, th["q_EA"] + 0.02, "$q_{EA}$", fontsize=8)
+        ax[0, 2].axhline(th["q_EA"], color="k", ls=":", lw=0.8)
+        ax[0, 2].text(ax[0, 2].get_xlim()[0] * 1.5, th["q_EA"] + 0.02, "$q_{EA}$", fontsize=8)
     if T > 0:
-        plot_fdt(ax[0, 2], run, T)
+        plot_fdt(ax[0, 3], run, T, legend=False)
         if below:
             q, x = th["q_EA"], th["x"]
             d = np.linspace(1.0 - q, 1.0, 20)
-            ax[0, 2].plot(d, (1.0 - q) + x * (d - (1.0 - q)), "k:", lw=1.0,
+            ax[0, 3].plot(d, (1.0 - q) + x * (d - (1.0 - q)), "k:", lw=1.0,
                           label=f"aging line, slope x = {x:.3f}")
-            ax[0, 2].legend(loc="upper left")
+        ax[0, 3].legend(loc="upper left")
     else:
-        ax[0, 2].text(0.5, 0.5, "T = 0: no FDT plot", ha="center", va="center",
-                      transform=ax[0, 2].transAxes)
+        ax[0, 3].text(0.5, 0.5, "T = 0: no FDT plot", ha="center", va="center",
+                      transform=ax[0, 3].transAxes)
     fig.suptitle(f"Cugliandolo-Kurchan dynamics (N = infinity), T = {T:g}", fontsize=10)
     return save(fig, run.path.with_suffix(".png"))
