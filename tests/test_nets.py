@@ -364,3 +364,17 @@ def test_batched_gradient_equals_vmap_of_grad_and_single_nets():
             w = W[m, k].clone().requires_grad_(True)
             g, = torch.autograd.grad(ens.loss_one(w, X[k], Y[k]), w)
             torch.testing.assert_close(G[m, k], g, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.slow
+def test_jamming_transition_of_nets_random_data():
+    """SCIENCE.md section 4: below N* the net cannot fit and N_Delta >= C0 N with C0 ~ 0.5 (a jump,
+    hypostatic); above N* it fits (N_Delta = 0, loss -> 0). Random data, P = 200, d = 10, depth 2."""
+    cfg = default_config(protocol="jamming", P=200, d=10, depth=2, widths=[3, 4, 24, 32],
+                         samples=2, max_steps=20000, device="cpu")
+    rec = Recording()
+    s = run(cfg, rec)
+    ratio = rec["dnn/N_delta_final"].mean(0) / rec["dnn/N"]
+    assert np.all(ratio[:2] > 0.5)
+    assert np.all(ratio[2:] == 0) and np.all(rec["dnn/loss_final"][:, 2:] < 1e-10)
+    assert 0.1 < s["N_star_over_P"] < 3.0
