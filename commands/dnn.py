@@ -259,7 +259,7 @@ def _jamming_png(rec, cfg):
         a.set_xlabel("N / P (weights per training point)")
         if np.isfinite(n_star):
             a.axvline(n_star / P, color="C3", ls="--", lw=0.8, label=f"$N^*/P$ = {n_star / P:.3g}")
-        a.legend(loc="center right")
+        a.legend(loc="best", frameon=True, framealpha=0.95, edgecolor="none")
     ax[0, 0].set_ylabel(r"unsatisfied constraints $N_\Delta / N$")
     ax[0, 1].set_ylabel("final training loss")
     fig.suptitle(f"jamming of nets: P = {P}, d = {cfg['d']}, depth {cfg['depth']}, {S} samples")
