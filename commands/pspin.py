@@ -49,12 +49,9 @@ def quick_look(run, T: float, th: dict) -> str:
         ax[0, 1].axhline(th["q_EA"], color="k", ls=":", lw=0.8, label=f"$q_{{EA}}$ = {th['q_EA']:.3f}")
         ax[0, 1].legend(loc="best")
     if T > 0:
-        plot_fdt(ax[0, 2], run, T, legend=False)
-        if below and "chi" in run:
-            q, xs = th["q_EA"], th["x"]
-            d = np.linspace(1.0 - q, 1.0, 20)
-            ax[0, 2].plot(d, (1.0 - q) + xs * (d - (1.0 - q)), "k:", lw=1.0,
-                          label=f"aging slope x = {xs:.3f}")
+        aging = below and "chi" in run
+        plot_fdt(ax[0, 2], run, T, legend=False, x_slope=th["x"] if aging else None,
+                 q_EA=th["q_EA"] if aging else None)
         ax[0, 2].legend(loc="best")
     else:
         ax[0, 2].text(0.5, 0.5, "T = 0: no FDT plot", ha="center", va="center",

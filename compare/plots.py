@@ -115,9 +115,11 @@ def plot_two_time(ax, run, name: str = "C", scaled: bool = False, one_minus: boo
 
 
 def plot_fdt(ax, run, T: float, x_slope: float | None = None, ls="-", label_prefix="", colors=None,
-             legend=True):
+             legend=True, q_EA: float | None = None):
     """FDT plot: T chi(tw, t) against Delta(tw, t)/2 (= C(t,t) - C(tw,t) for the spherical p-spin
-    and in any equilibrium state), one curve per tw, with the equilibrium line of slope 1."""
+    and in any equilibrium state), one curve per tw, with the equilibrium line of slope 1.
+    x_slope: the aging line of slope x, drawn from (1 - q_EA, 1 - q_EA) when q_EA is given (the
+    mean-field two-slope plot), else from the origin."""
     if "chi" not in run:
         ax.text(0.5, 0.5, "response not measured", ha="center", va="center", transform=ax.transAxes)
         return ax
@@ -135,7 +137,12 @@ def plot_fdt(ax, run, T: float, x_slope: float | None = None, ls="-", label_pref
     xx = np.linspace(0.0, max(xmax, 1e-12), 50)
     ax.plot(xx, xx, "k--", lw=0.8, label="equilibrium (slope 1)")
     if x_slope is not None:
-        ax.plot(xx, x_slope * xx, "k:", lw=0.8, label=f"slope x = {x_slope:.3f}")
+        if q_EA is not None:
+            d = np.linspace(1.0 - q_EA, 1.0, 20)
+            ax.plot(d, (1.0 - q_EA) + x_slope * (d - (1.0 - q_EA)), "k:", lw=1.0,
+                    label=f"aging slope x = {x_slope:.3f}")
+        else:
+            ax.plot(xx, x_slope * xx, "k:", lw=0.8, label=f"slope x = {x_slope:.3f}")
     ax.set_xlabel(r"$C(t,t) - C(t_w,t) = \Delta(t_w,t)/2$")
     ax.set_ylabel(r"$T\,\chi(t_w, t)$")
     if legend:
