@@ -11,6 +11,7 @@ anything. The figures (PNG and PDF) and summary.md / summary.html go to --out.
 from __future__ import annotations
 
 import importlib
+import math
 import time
 from pathlib import Path
 
@@ -25,15 +26,19 @@ from physics.config import ConfigError
 DEFAULTS = {
     "pspin": ("pspin", "physics.pspin",
               dict(N=400, p=3, T=0.5, samples=4, tmax=100.0, response=True, seed=0)),
-    "ck": ("ck", "physics.ck", dict(p=3, T=0.5, tmax=100.0)),
+    "ck": ("ck", "physics.ck", dict(p=3, T=0.5, tmax=1000.0)),
     "spheres_jam": ("spheres", "physics.spheres",
-                    dict(protocol="jam", N=256, dim=2, samples=4, seed=0)),
+                    dict(protocol="jam", N=256, dim=2, samples=8, seed=0)),
     "spheres_age": ("spheres", "physics.spheres",
-                    dict(protocol="age", N=256, dim=2, samples=2, seed=0)),
-    "dnn_over": ("dnn", "nets", dict(protocol="langevin", width=64, samples=2, seed=0)),
-    "dnn_under": ("dnn", "nets", dict(protocol="langevin", width=4, samples=2, seed=0)),
-    "dnn_jam": ("dnn", "nets", dict(protocol="jamming", samples=2, seed=0)),
+                    dict(protocol="age", N=256, dim=2, samples=4, seed=0)),
+    "dnn_over": ("dnn", "nets", dict(protocol="langevin", width=32, P=200, tmax=300.0, samples=2, seed=0)),
+    "dnn_under": ("dnn", "nets", dict(protocol="langevin", width=4, P=200, tmax=300.0, samples=2, seed=0)),
+    "dnn_jam": ("dnn", "nets", dict(protocol="jamming", P=200, samples=3, seed=0,
+                                    widths=[2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32])),
 }
+CK_TMAX_MIN = 1000.0
+"""The CK run goes at least this far (cheap: about a minute), beyond the p-spin run's t_max,
+so that the plateau at q_EA shows; its waiting times are the p-spin's plus longer ones."""
 ORDER = ("pspin", "ck", "spheres_jam", "spheres_age", "dnn_over", "dnn_under", "dnn_jam")
 
 
@@ -48,16 +53,16 @@ def default_config(role: str, roles: dict) -> tuple[str, object, dict]:
     over = dict(over)
     if role == "ck" and roles.get("pspin") is not None:
         ps = roles["pspin"]
-        over.update(p=int(F.cget(ps, "p", default=3)), T=F.temperature(ps), tmax=float(ps["t"][-1]))
+        tmax = max(float(ps["t"][-1]), CK_TMAX_MIN)
+        tw = [float(w) for w in ps["tw"]]
+        while tw and tw[-1] * math.sqrt(10.0) < tmax / 5:
+            tw.append(tw[-1] * math.sqrt(10.0))
+        over.update(p=int(F.cget(ps, "p", default=3)), T=F.temperature(ps), tmax=tmax, tw=tw)
         mix = F.cget(ps, "mix", "mixture")
         if mix:
             over["mix"] = mix
-    base = dc(**{k: v for k, v in over.items() if k in ("protocol",)}) if "protocol" in over else dc()
+    base = dc(**{k: v for k, v in over.items() if k == "protocol"})
     known = {k: v for k, v in over.items() if k in base}
-    if "tmax" in over and "tmax" not in base:
-        for alt in ("t_max", "tmax"):
-            if alt in base:
-                known[alt] = over["tmax"]
     config = dc(**known)
     return system, run_fn, config
 
@@ -68,7 +73,8 @@ def command_for(role: str, roles: dict) -> str:
 
     if role == "ck" and roles.get("pspin") is not None:
         ps = roles["pspin"]
-        return F.ck_command(int(F.cget(ps, "p", default=3)), F.temperature(ps), float(ps["t"][-1]))
+        return F.ck_command(int(F.cget(ps, "p", default=3)), F.temperature(ps),
+                            max(float(ps["t"][-1]), CK_TMAX_MIN))
     return F.ROLES[role].command
 
 

@@ -79,12 +79,19 @@ def n_over_p(run) -> float:
 
 
 def is_overparametrised(run) -> bool:
-    """Decided by the end of training: the loss reached ~0 and no constraint is unsatisfied
-    (SCIENCE.md 4: decide 'fitted' by the loss)."""
+    """Decided at the end of training as nets does: N_Delta <= 0.1 N (unsatisfied constraints
+    per weight); without N_Delta, by the loss falling by 1e3 or below 1e-6."""
     loss = run.mean("energy")
     loss = loss[np.isfinite(loss)]
     if loss.size == 0:
         return False
+    N = scalar(run, "dnn/N")
+    if "dnn/N_delta" in run and math.isfinite(N) and N > 0:
+        # the criterion of nets (Geiger et al.): under-parametrised when N_Delta > 0.1 N
+        nd = run.mean("dnn/N_delta")
+        nd = nd[np.isfinite(nd)]
+        if nd.size:
+            return bool(nd[-1] <= 0.1 * N)
     return bool(loss[-1] < 1e-3 * max(loss[0], 1e-12) or loss[-1] < 1e-6)
 
 

@@ -304,3 +304,41 @@ def test_cli_with_records_and_runs_option(records, tmp_path):
     assert "no p-spin aging record" in res.output
     res = CliRunner().invoke(command, ["--runs", str(tmp_path / "nope.h5"), "--out", str(out2), "--no-make"])
     assert res.exit_code == 2 and "nope.h5" in res.output
+
+
+def test_missing_records_are_made_through_the_run_functions(tmp_path, monkeypatch):
+    """With --make, a missing role is made by its run function into the records folder (and the
+    second time found there); a ConfigError becomes a one-line message, not a traceback."""
+    import commands.compare as C
+    from physics.config import ConfigError
+
+    calls = []
+
+    def fake_spheres_jam(config, sink, progress=None):
+        calls.append(config["N"])
+        src = load_run(make_spheres_jam(tmp_path / "src"))
+        sink.begin([], [], samples=2)
+        for k in src.names:
+            if k.startswith("spheres/"):
+                sink.put(k, src[k])
+        if progress:
+            progress(1, 1)
+
+    def refuse(config, sink, progress=None):
+        raise ConfigError("N", "must be >= 3; got 1")
+
+    def fake_default(role, roles):
+        if role == "spheres_jam":
+            return "spheres", fake_spheres_jam, {"protocol": "jam", "N": 32, "dim": 2}
+        if role == "pspin":
+            return "pspin", refuse, {"N": 1}
+        raise ImportError(f"no module for {role} in this test")
+
+    monkeypatch.setattr(C, "default_config", fake_default)
+    out = tmp_path / "runs"
+    roles, msgs = C.gather(out, (), make=True, echo=lambda *a, **k: None)
+    assert roles["spheres_jam"] is not None and calls == [32]
+    assert any("refused: --N: must be >= 3" in m and "python cli.py pspin" in m for m in msgs)
+    assert any("python cli.py dnn jamming" in m for m in msgs)
+    roles, _ = C.gather(out, (), make=True, echo=lambda *a, **k: None)
+    assert roles["spheres_jam"] is not None and calls == [32]  # found, not made again
