@@ -43,8 +43,10 @@ class ProgressBar:
     def __call__(self, done: float, total: float) -> None:
         from tqdm import tqdm
         if self.bar is None:
+            tty = sys.stderr.isatty()
             self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, delay=2.0,
-                            dynamic_ncols=True, file=sys.stderr)
+                            dynamic_ncols=True, file=sys.stderr,
+                            mininterval=0.5 if tty else 30.0, miniters=1)
         if self.bar.total != total:
             self.bar.total = total
         self.bar.n = done

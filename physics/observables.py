@@ -47,14 +47,17 @@ def default_waiting_times(t_max: float, dt: float, n: int = 5) -> np.ndarray:
 
 
 class Schedule:
-    """Measurement steps (log-spaced, tw included) and waiting times of one run.
+    """Measurement steps and waiting times of one run.
 
     Physical time is t = step * dt (dt = the learning rate for nets). `steps` are the measurement
-    steps, `t` their times; `tw_steps`, `tw` the waiting times, each also a measurement step.
+    steps, `t` their times: log-spaced from the first step to t_max (`per_decade` a decade), and
+    after every waiting time tw the lags t - tw log-spaced from one step on (`lags_per_decade` a
+    decade), so that two-time curves are resolved at short lags for every tw. `tw_steps`, `tw` are
+    the waiting times, each also a measurement step.
     """
 
     def __init__(self, dt: float, t_max: float, tw: Iterable[float] | None = None,
-                 per_decade: int = 20):
+                 per_decade: int = 20, lags_per_decade: int = 10):
         if not dt > 0:
             raise ValueError("dt must be > 0")
         if not t_max >= dt:
@@ -64,7 +67,11 @@ class Schedule:
         tw = default_waiting_times(t_max, dt) if tw is None else np.asarray(list(tw), float)
         tw_steps = np.unique(np.clip(np.round(np.asarray(tw, float) / dt), 1, None).astype(np.int64))
         self.tw_steps = tw_steps[tw_steps < self.n_steps]
-        self.steps = np.union1d(log_steps(self.n_steps, per_decade), self.tw_steps)
+        steps = [log_steps(self.n_steps, per_decade), self.tw_steps]
+        if lags_per_decade > 0:
+            for w in self.tw_steps:
+                steps.append(w + log_steps(self.n_steps - int(w), lags_per_decade))
+        self.steps = np.unique(np.concatenate(steps))
         self.t = self.steps * self.dt
         self.tw = self.tw_steps * self.dt
         self.index = {int(s): k for k, s in enumerate(self.steps)}

@@ -85,3 +85,12 @@ def test_recorder_torch_matches_numpy():
     _, b = _record(lambda v: torch.as_tensor(v, dtype=torch.float64))
     for name in TWO_TIME + ("energy",):
         np.testing.assert_allclose(a[name], b[name], rtol=1e-10, atol=1e-14, equal_nan=True)
+
+
+def test_schedule_resolves_short_lags_after_every_tw():
+    sch = Schedule(dt=0.05, t_max=50.0, tw=[0.5, 5.0])
+    for w in sch.tw_steps:
+        lags = sch.steps[sch.steps > w] - w
+        assert lags[0] == 1                      # the first step after tw is measured
+        # log-spaced lags: at least ~8 a decade between 1 and 100 steps
+        assert np.sum((lags >= 10) & (lags < 100)) >= 8
