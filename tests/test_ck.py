@@ -225,10 +225,12 @@ def test_long_time_aging_p3():
 
 @pytest.mark.slow
 def test_finite_N_pspin_matches_ck():
-    """The p-spin at N = 500 (4 samples, t <= 10) agrees with CK within the samples' errors
-    (scripts/ck_vs_pspin.py does the same at N = 1000 and draws docs/ck_vs_pspin.png)."""
+    """The p-spin at N = 1000 (4 samples, t <= 10, about a minute) agrees with CK within the
+    samples' errors (scripts/ck_vs_pspin.py does the same to t = 40 and draws docs/ck_vs_pspin.png).
+    Measured here: mean offset +0.010 in e over t >= 1, median 0.9 s.e.; at N = 500 the offset
+    is +0.014 (median 1.7 s.e.)."""
     from physics import pspin
-    cfg = pspin.default_config(N=500, T=0.5, tmax=10.0, samples=4, seed=1, response=False)
+    cfg = pspin.default_config(N=1000, T=0.5, tmax=10.0, samples=4, seed=1, response=False)
     sim = Recording()
     pspin.run(cfg, sim)
     rec, _ = solve(T=0.5, tmax=10.0, n_grid=256, tw=[float(w) for w in sim["tw"]])
@@ -236,11 +238,16 @@ def test_finite_N_pspin_matches_ck():
     e = sim["energy"]
     m, s = e.mean(0), e.std(0, ddof=1) / np.sqrt(e.shape[0])
     late = t >= 1.0
-    z = np.abs(m - np.interp(t, rec["t"], rec["energy"][0]))[late] / s[late]
-    assert np.median(z) < 2.0 and z.max() < 5.0, (np.median(z), z.max())
+    d = np.abs(m - np.interp(t, rec["t"], rec["energy"][0]))[late]
+    z = d / s[late]
+    # 4 samples: the s.e. itself is uncertain, so: the median point within 2 s.e. and the mean
+    # offset over t >= 1 below 0.02
+    assert np.median(z) < 2.0 and abs(np.mean((m - np.interp(t, rec["t"], rec["energy"][0]))[late])) < 0.02, \
+        (np.median(z), d.max())
     C = sim["C"]
     for i, w in enumerate(sim["tw"]):
-        ok = (t - w >= 1.0) & np.isfinite(rec["C"][0, i])
+        c_ck = np.interp(t, rec["t"], rec["C"][0, i], left=np.nan, right=np.nan)
+        ok = (t - w >= 1.0) & np.isfinite(c_ck)
         mc, sc = C[:, i].mean(0)[ok], C[:, i].std(0, ddof=1)[ok] / 2.0
-        zc = np.abs(mc - rec["C"][0, i][ok]) / np.maximum(sc, 1e-3)
+        zc = np.abs(mc - c_ck[ok]) / np.maximum(sc, 1e-3)
         assert np.median(zc) < 2.5, (w, np.median(zc))
