@@ -31,8 +31,8 @@ DEFAULTS = {
                     dict(protocol="jam", N=256, dim=2, samples=8, seed=0)),
     "spheres_age": ("spheres", "physics.spheres",
                     dict(protocol="age", N=256, dim=2, samples=4, seed=0)),
-    "dnn_over": ("dnn", "nets", dict(protocol="langevin", width=32, P=200, tmax=300.0, samples=2, seed=0)),
-    "dnn_under": ("dnn", "nets", dict(protocol="langevin", width=4, P=200, tmax=300.0, samples=2, seed=0)),
+    "dnn_over": ("dnn", "nets", dict(protocol="langevin", width=32, P=200, tmax=1000.0, samples=2, seed=0)),
+    "dnn_under": ("dnn", "nets", dict(protocol="langevin", width=4, P=200, tmax=1000.0, samples=2, seed=0)),
     "dnn_jam": ("dnn", "nets", dict(protocol="jamming", P=200, samples=3, seed=0,
                                     widths=[2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32])),
 }

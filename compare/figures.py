@@ -161,7 +161,10 @@ def choose_roles(runs) -> dict:
         ref = roles["pspin"]
         cks = [r for r in cks if mixture_of(r) == mixture_of(ref)
                and abs(temperature(r) - temperature(ref)) < 1e-9]
-        roles["ck"] = best(cks, lambda r: (_tmax(r) >= _tmax(ref), -abs(math.log(max(_tmax(r), 1e-9) / max(_tmax(ref), 1e-9)))))
+        # the longest (the plateau and the aging show better), sharing the p-spin's waiting times
+        tws = set(np.round(np.asarray(ref["tw"], float), 6))
+        roles["ck"] = best(cks, lambda r: (_tmax(r) >= _tmax(ref),
+                                           len(tws & set(np.round(np.asarray(r["tw"], float), 6))), _tmax(r)))
     else:
         cks = [r for r in cks if temperature(r) < theory.dynamical_temperature(mixture_of(r))]
         roles["ck"] = best(cks, _tmax)
@@ -376,7 +379,7 @@ def fig_energy(roles: dict):
             if math.isfinite(T) and T > 0:
                 # equipartition of the harmonic (jammed) solid: U/N -> d T / 2
                 d = dimension(sa)
-                ax.axhline(d * T / 2, color="k", ls="--", lw=0.8, label=f"$dT/2$ = {d * T / 2:.3g}")
+                ax.axhline(d * T / 2, color="k", ls="--", lw=0.8, label=f"thermal part $dT/2$ = {d * T / 2:.3g} (equipartition)")
             ax.set_xlabel("time $t$ after the quench")
             ax.set_title(f"soft spheres, T = {T:g}")
             ax.legend(loc="best")
@@ -403,8 +406,10 @@ def _aging_panels(roles):
     ps, ck = roles.get("pspin"), with_msd(roles.get("ck"))
     panels = []
     if has_two_time(ps, "msd") or has_two_time(ck, "msd"):
-        panels.append(("p-spin" + (" + CK (dashed)" if ck is not None and ps is not None else ""),
-                       [(ps, "-"), (ck, "--")]))
+        T = temperature(ps if ps is not None else ck)
+        title = {(True, True): "p-spin N = {N} and CK", (True, False): "p-spin N = {N}",
+                 (False, True): "p-spin, CK N = $\\infty$"}[(ps is not None, ck is not None)]
+        panels.append((title.format(N=cget(ps, "N", default="?")) + f", T = {T:g}", [(ps, "-"), (ck, "--")]))
     if has_two_time(roles.get("spheres_age"), "msd"):
         sa = roles["spheres_age"]
         panels.append((f"soft spheres, $\\varphi$ = {cget(sa, 'phi', default='?')}, T = {temperature(sa):g}",
@@ -438,9 +443,13 @@ def fig_aging(roles: dict):
                 ax.set_title(title)
             ref = present[0]
             extra = []
-            if len(present) > 1:
-                extra = [(Line2D([], [], color="0.3", ls="-"), "simulation"),
-                         (Line2D([], [], color="0.3", ls="--"), "CK, N = $\\infty$")]
+            styles = {ls for r, ls in curves if r is not None}
+            if "--" in styles:
+                if "-" in styles:
+                    extra.append((Line2D([], [], color="0.3", ls="-"), "simulation"))
+                extra.append((Line2D([], [], color="0.3", ls="--"), "CK, N = $\\infty$"))
+            # tw legend from the run with the most waiting times
+            ref = max(present, key=lambda r: len(r["tw"]))
             if row == 0:
                 tw_legend(ax, ref["tw"], colors(ref), extra=extra, loc="upper left")
         # the same ranges in every panel of the row
@@ -522,16 +531,21 @@ def fig_fdt(roles: dict):
                 ax.plot(xx, (1 - q) + x * (xx - (1 - q)), color="C3", ls="-.", lw=1.0)
                 extra.append((Line2D([], [], color="C3", ls="-."), f"CK aging slope x = {x:.3f}"))
             extra.append((Line2D([], [], color="k", ls="--", lw=0.8), "equilibrium (slope 1)"))
-            ref2 = ps if has_two_time(ps, "chi") else ck
-            tw_legend(ax, ref2["tw"], colors(ref2), extra=extra, loc="lower right")
+            drawn = [r for r in (ps, ck) if has_two_time(r, "chi")]
+            ref2 = max(drawn, key=lambda r: len(r["tw"]))
+            tw_legend(ax, ref2["tw"], colors(ref2), extra=extra, loc="upper left")
+            ax.set_ylim(-0.05, 1.1)  # noisy twins of small tw at finite N can leave the frame
             ax.set_title(f"p-spin, T = {T:g}")
         else:
             r = roles[which]
             T = temperature(r)
             plots.plot_fdt(ax, r, T, legend=False)
+            # log-log: far from equilibrium T chi can be orders of magnitude below Delta/2
+            ax.set_xscale("log")
+            ax.set_yscale("log")
             tw_legend(ax, r["tw"], plots.tw_colors(len(r["tw"])),
                       extra=[(Line2D([], [], color="k", ls="--", lw=0.8), "equilibrium (slope 1)")],
-                      loc="lower right")
+                      loc="upper left")
             kind = {"dnn_over": "over-parametrised net", "dnn_under": "under-parametrised net",
                     "spheres_age": "soft spheres"}[which]
             ax.set_title(f"{kind}, T = {T:g}")
@@ -627,6 +641,7 @@ def fig_jamming(roles: dict):
                 ax.axvline(ns, color="0.4", ls=":", lw=1.0, label=f"$N^*/P$ = {ns:.3g}")
             ax.axhline(C0_NETS, color="k", ls="--", lw=0.8, label=f"$C_0$ ~ {C0_NETS} (hypostatic jump)")
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(plt.NullFormatter())
             ax.set_xlabel("$N/P$ (weights per training point)")
             ax.set_ylabel(r"$N_\Delta/N$ (unsatisfied constraints per weight)")
             ax.set_title("nets: jamming transition")
