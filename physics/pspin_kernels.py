@@ -2,9 +2,12 @@
 
 The couplings of one p are stored once each, packed in lexicographic order of i1 < i2 < ... < ip:
 for fixed leading indices (i1, ..., i_{p-1}) the couplings with every i_p > i_{p-1} form one
-contiguous slice. Every kernel walks that slice twice per replica, first a dot product
-(acc = sum_k J_k s_k), then an update (F_k += c J_k): two simple loops over the same contiguous
-data vectorise, one loop doing both does not (shared/PERFORMANCE.md). A slice is at most N numbers
+contiguous slice. Every kernel walks that slice once per replica in one loop doing both the dot
+product (acc = sum_k J_k s_k) and the update (F_k += c J_k). With fastmath (reassociation allowed)
+LLVM vectorises this fused loop (16-lane zmm FMAs on this AVX-512 machine, checked with
+inspect_asm) and it gives the same bits as the older two-loop form (a dot-product loop, then an
+update loop: shared/PERFORMANCE.md) with one J load and one loop overhead less per element:
+R = 8 about 20 % faster, R = 1 unchanged (memory bound). A slice is at most N numbers
 (4 kB at N = 1000), so for R replicas it is read from memory once and from L1 R - 1 times: the R
 replicas share one pass over the couplings.
 
@@ -61,12 +64,12 @@ def _force2_range(J, s, offs, i0, i1, g, zero):
         for r in range(R):
             sv = s[r, i + 1:]
             gv = g[r, i + 1:]
+            c = s[r, i]
             acc = zero
             for k in range(n):
-                acc += Jv[k] * sv[k]
-            c = s[r, i]
-            for k in range(n):
-                gv[k] += c * Jv[k]
+                x = Jv[k]
+                acc += x * sv[k]
+                gv[k] += c * x
             g[r, i] += acc
 
 
@@ -83,14 +86,14 @@ def _force3_range(J, s, offs, i0, i1, g, zero):
             for r in range(R):
                 sv = s[r, j + 1:]
                 gv = g[r, j + 1:]
-                acc = zero
-                for k in range(n):
-                    acc += Jv[k] * sv[k]
                 si = s[r, i]
                 sj = s[r, j]
                 c = si * sj
+                acc = zero
                 for k in range(n):
-                    gv[k] += c * Jv[k]
+                    x = Jv[k]
+                    acc += x * sv[k]
+                    gv[k] += c * x
                 g[r, i] += sj * acc
                 g[r, j] += si * acc
             o += n
@@ -110,15 +113,15 @@ def _force4_range(J, s, offs, i0, i1, g, zero):
                 for r in range(R):
                     sv = s[r, k + 1:]
                     gv = g[r, k + 1:]
-                    acc = zero
-                    for m in range(n):
-                        acc += Jv[m] * sv[m]
                     si = s[r, i]
                     sj = s[r, j]
                     sk = s[r, k]
                     c = si * sj * sk
+                    acc = zero
                     for m in range(n):
-                        gv[m] += c * Jv[m]
+                        x = Jv[m]
+                        acc += x * sv[m]
+                        gv[m] += c * x
                     g[r, i] += sj * sk * acc
                     g[r, j] += si * sk * acc
                     g[r, k] += si * sj * acc
