@@ -206,45 +206,6 @@ def has_two_time(run, name):
     return run is not None and name in run and "tw" in run and len(run["tw"]) > 0
 
 
-def msd_of(run):
-    """msd [S, nw, nt] of a run; for CK (spherical) 2 (1 - C) when msd was not written."""
-    if "msd" in run:
-        return run["msd"]
-    return 2.0 * (1.0 - run["C"])
-
-
-class _View:
-    """A Run look-alike with some datasets replaced (e.g. msd computed for CK)."""
-
-    def __init__(self, run, **data):
-        self._run, self._data = run, data
-        self.config, self.system, self.path = run.config, run.system, run.path
-
-    def __getitem__(self, k):
-        return self._data[k] if k in self._data else self._run[k]
-
-    def __contains__(self, k):
-        return k in self._data or k in self._run
-
-    def mean(self, k):
-        if k in self._data:
-            from compare.runs import Run
-            return Run.mean(self, k)
-        return self._run.mean(k)
-
-    def sem(self, k):
-        if k in self._data:
-            from compare.runs import Run
-            return Run.sem(self, k)
-        return self._run.sem(k)
-
-
-def with_msd(run):
-    if run is None or "msd" in run or "C" not in run:
-        return run
-    return _View(run, msd=msd_of(run))
-
-
 def no_data(ax, text):
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8, wrap=True)
     ax.set_xticks([])
@@ -403,7 +364,7 @@ def fig_energy(roles: dict):
 # ----------------------------------------------------------------------------- 2. aging
 
 def _aging_panels(roles):
-    ps, ck = roles.get("pspin"), with_msd(roles.get("ck"))
+    ps, ck = roles.get("pspin"), roles.get("ck")
     panels = []
     if has_two_time(ps, "msd") or has_two_time(ck, "msd"):
         T = temperature(ps if ps is not None else ck)
@@ -467,39 +428,9 @@ def fig_aging(roles: dict):
 
 # ----------------------------------------------------------------------------- 3. FDT
 
-def ck_chi(ck):
-    """chi(tw, t) of a CK record: the dataset if written, else integrated from the raw grid R."""
-    if "chi" in ck:
-        return ck["chi"]
-    if "ck/grid_t" not in ck or "ck/grid_R" not in ck:
-        return None
-    gt, gR = np.asarray(ck["ck/grid_t"], float), np.asarray(ck["ck/grid_R"], float)
-    # R(t_i, t_j) with t_i > t_j: use the triangle that holds the data
-    if np.nansum(np.abs(np.triu(gR, 1))) > np.nansum(np.abs(np.tril(gR, -1))):
-        gR = gR.T
-    t, tw = np.asarray(ck["t"], float), np.asarray(ck["tw"], float)
-    chi = np.full((1, len(tw), len(t)), np.nan)
-    for k, tk in enumerate(t):
-        i = int(np.argmin(np.abs(gt - tk)))
-        if abs(gt[i] - tk) > 1e-6 * max(tk, 1):
-            continue
-        Rrow = gR[i, : i + 1]
-        s = gt[: i + 1]
-        for a, w in enumerate(tw):
-            if w >= tk:
-                continue
-            m = s >= w
-            if m.sum() >= 2:
-                chi[0, a, k] = np.trapezoid(Rrow[m], s[m])
-    return chi
-
-
 def fig_fdt(roles: dict):
     """T chi against C(t,t) - C(tw,t) (= Delta/2): p-spin with CK on top, and the nets."""
     ps, ck = roles.get("pspin"), roles.get("ck")
-    if ck is not None:
-        chi = ck_chi(ck)
-        ck = _View(ck, msd=msd_of(ck), chi=chi) if chi is not None else None
     panels = []
     if has_two_time(ps, "chi") or has_two_time(ck, "chi"):
         panels.append("pspin")

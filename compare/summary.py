@@ -61,8 +61,7 @@ def fdt_slope_estimate(run, T: float, q: float) -> tuple[float, float]:
     """Slope of T chi against Delta/2 in the aging part (Delta/2 > 1 - q + 0.02), all tw pooled."""
     if "chi" not in run or not (0 < q < 1):
         return float("nan"), float("nan")
-    msd = run.mean("msd") if "msd" in run else 2 * (1 - run.mean("C"))
-    x, y = (msd / 2).ravel(), (T * run.mean("chi")).ravel()
+    x, y = (run.mean("msd") / 2).ravel(), (T * run.mean("chi")).ravel()
     ok = np.isfinite(x) & np.isfinite(y) & (x > 1 - q + 0.02)
     if ok.sum() < 4 or np.ptp(x[ok]) < 0.02:
         return float("nan"), float("nan")
