@@ -51,8 +51,9 @@ class Schedule:
 
     Physical time is t = step * dt (dt = the learning rate for nets). `steps` are the measurement
     steps, `t` their times: log-spaced from the first step to t_max (`per_decade` a decade), and
-    after every waiting time tw the lags t - tw log-spaced from one step on (`lags_per_decade` a
-    decade), so that two-time curves are resolved at short lags for every tw. `tw_steps`, `tw` are
+    after every waiting time tw the lags t - tw log-spaced from one step to tw (`lags_per_decade` a
+    decade), so that two-time curves are resolved at short lags for every tw (at lags beyond tw
+    the main grid has ~10 points a decade in the lag already). `tw_steps`, `tw` are
     the waiting times, each also a measurement step.
     """
 
@@ -69,8 +70,8 @@ class Schedule:
         self.tw_steps = tw_steps[tw_steps < self.n_steps]
         steps = [log_steps(self.n_steps, per_decade), self.tw_steps]
         if lags_per_decade > 0:
-            for w in self.tw_steps:
-                steps.append(w + log_steps(self.n_steps - int(w), lags_per_decade))
+            for w in self.tw_steps:   # lags up to tw; beyond, the main grid resolves the lag
+                steps.append(w + log_steps(min(self.n_steps - int(w), int(w)), lags_per_decade))
         self.steps = np.unique(np.concatenate(steps))
         self.t = self.steps * self.dt
         self.tw = self.tw_steps * self.dt

@@ -165,7 +165,10 @@ def test_record_layout_and_determinism(tmp_path):
     np.testing.assert_allclose(run["msd"], 2 * (1 - run["C"]), equal_nan=True)
     later = run["t"][None, :] > run["tw"][:, None]
     assert np.all(np.isnan(run["C"][0][~later]))
-    assert np.isfinite(run["C"][0][later]).mean() > 0.9
+    # finite at every lag of at least two grid steps (shorter, sub-grid lags are NaN by design)
+    lag = run["t"][None, :] - run["tw"][:, None]
+    resolved = later & (lag >= 2 * np.diff(run["ck/grid_t"])[-1])
+    assert resolved.sum() > 10 and np.isfinite(run["C"][0][resolved]).all()
     # mu = T - p e for the pure p-spin
     np.testing.assert_allclose(run["ck/mu"][0], 0.5 - 3 * run["energy"][0], atol=1e-6)
     # R(t, tw) integrates to chi: chi(tw, t) ~ int_tw^t R(t, s) ds is checked loosely through
