@@ -18,6 +18,17 @@ def min_image(dx, L):
 
 
 @njit(cache=True)
+def near(pos, diam, L, skin, i, j):
+    """Whether particles i and j are closer than sigma_ij + skin (minimum image)."""
+    r2 = 0.0
+    for a in range(pos.shape[1]):
+        dx = min_image(pos[i, a] - pos[j, a], L)
+        r2 += dx * dx
+    c = 0.5 * (diam[i] + diam[j]) + skin
+    return r2 < c * c
+
+
+@njit(cache=True)
 def build_neighbors(pos, diam, L, skin, start, idx):
     """Fill the half neighbour list (pairs with r < sigma_ij + skin). Returns the number of pairs,
     or minus the number needed when `idx` is too small (then nothing is valid: grow and call again)."""
@@ -30,12 +41,7 @@ def build_neighbors(pos, diam, L, skin, start, idx):
         for i in range(N):
             start[i] = n
             for j in range(i + 1, N):
-                r2 = 0.0
-                for a in range(d):
-                    dx = min_image(pos[i, a] - pos[j, a], L)
-                    r2 += dx * dx
-                c = 0.5 * (diam[i] + diam[j]) + skin
-                if r2 < c * c:
+                if near(pos, diam, L, skin, i, j):
                     if n < cap:
                         idx[n] = j
                     n += 1
@@ -74,12 +80,7 @@ def build_neighbors(pos, diam, L, skin, start, idx):
                     j = head[(z * nc + y) * nc + x]
                     while j >= 0:
                         if j > i:
-                            r2 = 0.0
-                            for a in range(d):
-                                dx = min_image(pos[i, a] - pos[j, a], L)
-                                r2 += dx * dx
-                            c = 0.5 * (diam[i] + diam[j]) + skin
-                            if r2 < c * c:
+                            if near(pos, diam, L, skin, i, j):
                                 if n < cap:
                                     idx[n] = j
                                 n += 1
