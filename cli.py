@@ -5,6 +5,7 @@
     python cli.py spheres jam|age       soft-sphere packings: jamming, Langevin aging
     python cli.py dnn --width 50        deep nets trained with Langevin dynamics; `dnn jamming`
     python cli.py compare               every system on shared axes
+    python cli.py show RECORD [--json]  the findings of any record (what its command printed)
 
 Each command loads only what it needs (so --help is fast and torch is imported only by dnn).
 """
@@ -14,13 +15,17 @@ import importlib
 
 import click
 
-COMMANDS = {
-    "pspin": ("commands.pspin", "Spherical p-spin glass: Langevin quench, aging, response."),
-    "ck": ("commands.ck", "Exact N = infinity Cugliandolo-Kurchan dynamics of the p-spin."),
-    "spheres": ("commands.spheres", "Soft-sphere packings: jamming point and Langevin aging."),
-    "dnn": ("commands.dnn", "Deep nets under Langevin dynamics and SGD; jamming of nets."),
+from compare.registry import REGISTRY
+
+# Commands that are not a system: name -> (module with `command`, one line of help).
+# The systems' commands come from the registry (compare/registry.py).
+TOOLS = {
     "compare": ("commands.compare", "Overlay every system's aging and jamming curves."),
+    "show": ("commands.show", "Print the findings of run records (--json: one object per record)."),
+    "reproduce": ("commands.reproduce", "Reproduce a paper's claims: report.md, report.json, figures."),
 }
+
+COMMANDS = {**{s.name: (s.command, s.help) for s in REGISTRY.values()}, **TOOLS}
 
 
 class LazyGroup(click.Group):

@@ -28,7 +28,7 @@ import torch  # noqa: E402
 from nets import default_config, run  # noqa: E402
 from nets.dynamics import Dynamics, Ensemble  # noqa: E402
 from nets.models import FC, Flat, build_model, init_flat  # noqa: E402
-from nets.train import load_data, sample_seeds  # noqa: E402
+from nets.setup import load_data, sample_seeds  # noqa: E402
 from physics.observables import Recording  # noqa: E402
 
 
@@ -60,8 +60,8 @@ def ours_run(cfg, device):
             spent[name] += clock(device) - t
         return wrapper
 
-    def timed_drive(schedule, advance, measure, progress=None):
-        drive(schedule, timed("advance", advance), timed("measure", measure), progress)
+    def timed_drive(schedule, advance, measure, progress=None, **kw):
+        drive(schedule, timed("advance", advance), timed("measure", measure), progress, **kw)
 
     steps = round(cfg["tmax"] / cfg["lr"])
     nt.drive = timed_drive

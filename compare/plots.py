@@ -1,6 +1,6 @@
 """The one plotting style and the panels every figure is built from (quick-looks and `compare`).
 
-A panel takes a matplotlib Axes and a loaded Run (compare.runs.Run), draws mean +- standard
+A panel takes a matplotlib Axes and a loaded Run (compare.records.Run), draws mean +- standard
 error over samples, and labels its axes in the words of shared/SCIENCE.md.
 """
 from __future__ import annotations
@@ -115,9 +115,10 @@ def plot_two_time(ax, run, name: str = "C", scaled: bool = False, one_minus: boo
 
 
 def plot_fdt(ax, run, T: float, x_slope: float | None = None, ls="-", label_prefix="", colors=None,
-             legend=True, q_EA: float | None = None):
-    """FDT plot: T chi(tw, t) against Delta(tw, t)/2 (= C(t,t) - C(tw,t) for the spherical p-spin
-    and in any equilibrium state), one curve per tw, with the equilibrium line of slope 1.
+             legend=True, q_EA: float | None = None, sphere: bool = False):
+    """FDT plot: T chi(tw, t) against Delta(tw, t)/2, one curve per tw, with the equilibrium line
+    of slope 1. Delta/2 = C(t,t) - C(tw,t) = 1 - C(tw,t) only on the sphere |s|^2 = N (p-spin,
+    CK): `sphere` says so on the axis.
     x_slope: the aging line of slope x, drawn from (1 - q_EA, 1 - q_EA) when q_EA is given (the
     mean-field two-slope plot), else from the origin."""
     if "chi" not in run:
@@ -143,7 +144,7 @@ def plot_fdt(ax, run, T: float, x_slope: float | None = None, ls="-", label_pref
                     label=f"aging slope x = {x_slope:.3f}")
         else:
             ax.plot(xx, x_slope * xx, "k:", lw=0.8, label=f"slope x = {x_slope:.3f}")
-    ax.set_xlabel(r"$C(t,t) - C(t_w,t) = \Delta(t_w,t)/2$")
+    ax.set_xlabel(r"$\Delta(t_w,t)/2$" + (r" $= 1 - C(t_w,t)$ (sphere)" if sphere else ""))
     ax.set_ylabel(r"$T\,\chi(t_w, t)$")
     if legend:
         ax.legend(loc="best")

@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-DATASETS = ("random", "teacher", "mnist", "cifar10", "digits")
-IMAGE_DATASETS = ("mnist", "cifar10", "digits")
+from nets.config import DATASETS, IMAGE_DATASETS  # noqa: F401 (the allowed values live in the schema)
 PCA_FIT_MAX = 10000
 
 

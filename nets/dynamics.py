@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
@@ -111,6 +112,32 @@ class Dynamics:
         if self.V is not None:
             self.V[1 + i].copy_(self.V[0])
         self.m = max(self.m, 2 + i)
+
+    # -- checkpoint: everything later steps depend on (data, eps and the nets' functions are
+    # rebuilt from the seeds); host NumPy arrays, the generators' states as uint8
+    def state(self) -> dict:
+        m = self.m
+        st = {"W": self.W[:m].detach().cpu().numpy().copy(), "m": m, "steps": self.steps,
+              "generators": np.stack([g.get_state().numpy() for g in self.gens]),
+              "pos": self._pos}
+        if self.V is not None:
+            st["V"] = self.V[:m].detach().cpu().numpy().copy()
+        if self._perm is not None:
+            st["perm"] = self._perm.detach().cpu().numpy().copy()
+        return st
+
+    def restore(self, st: dict) -> None:
+        m = int(st["m"])
+        dev = self.W.device
+        self.W[:m].copy_(torch.as_tensor(np.asarray(st["W"]), device=dev))
+        if self.V is not None:
+            self.V[:m].copy_(torch.as_tensor(np.asarray(st["V"]), device=dev))
+        self.m, self.steps, self._pos = m, int(st["steps"]), int(st["pos"])
+        for g, gs in zip(self.gens, np.asarray(st["generators"], dtype=np.uint8)):
+            g.set_state(torch.from_numpy(np.array(gs, copy=True)))
+        self._perm = (torch.as_tensor(np.asarray(st["perm"]), device=self.X.device)
+                      if "perm" in st else None)
+        self._cache_key, self._cache = None, None
 
     def _minibatch(self):
         P = self.X.shape[1]

@@ -4,38 +4,26 @@ At fixed data (P points, the same for every width of a sample) minimise the hing
 for each width with Adam (step min_lr / (1 + step / decay_steps)), full batch, float64 by
 default, until the net is fitted (N_Delta = 0: every margin Delta_mu <= delta_tol) or max_steps.
 Record N_Delta and the final loss against N/P. N* is located as the papers do, lowering the width
-at fixed P until N_Delta > 0.1 N: the geometric mean of the largest N with mean N_Delta/N > 0.1
-and the next larger N in the sweep (NaN when the sweep does not bracket the transition).
+at fixed P until N_Delta > 0.1 N, by the one estimator physics.analysis.n_star (the crossing of
+mean N_Delta/N = 0.1, log-interpolated between the bracketing widths; NaN when the sweep does not
+bracket the transition).
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import torch
 
-from physics.config import check_memory
+from physics.analysis import n_star as estimate_n_star
+from physics.observables import checkpoint, resume_state
 
+from nets.config import check_jamming_memory, count_weights
 from nets.dynamics import Ensemble, adam_minimise
 from nets.losses import LOSS_FUNCTIONS, margins, n_delta
-from nets.models import Flat, build_model, count_weights, init_flat
-
-
-def locate_n_star(N, ratio, threshold: float = 0.1) -> float:
-    """Geometric midpoint between the largest N with ratio > threshold and the next N."""
-    N, ratio = np.asarray(N, float), np.asarray(ratio, float)
-    order = np.argsort(N)
-    N, ratio = N[order], ratio[order]
-    above = np.nonzero(ratio > threshold)[0]
-    if len(above) == 0 or above[-1] == len(N) - 1:
-        return float("nan")
-    j = above[-1]
-    return float(math.sqrt(N[j] * N[j + 1]))
+from nets.models import Flat, build_model, init_flat
+from nets.setup import dtype_of, in_shape, load_data, resolve_device, sample_seeds
 
 
 def run_jamming(config: dict, sink, progress=None) -> dict:
-    from nets.train import dtype_of, load_data, resolve_device, sample_seeds, in_shape
-
     c = config
     device, dtype = resolve_device(c["device"]), dtype_of(c)
     K, P = c["samples"], c["P"]
@@ -48,9 +36,7 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     Ns = []
     for w in widths:
         Ns.append(count_weights(dict(c, width=w), in_shape(c, X)))
-    b = 8 if dtype == torch.float64 else 4
-    check_memory(b * K * (6 * max(Ns) + 4 * P * max(widths) * c["depth"]), "widths",
-                 "minimising the widest net")
+    check_jamming_memory(c, max(Ns))   # validate() checked the fc nets already; this counts conv nets
     nd_final = np.full((K, m), np.nan)
     loss_final = np.full((K, m), np.nan)
     steps_used = np.zeros((K, m), np.int64)
@@ -60,7 +46,24 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     sink.put("dnn/P", np.int64(P))
     lossf = LOSS_FUNCTIONS[c["loss"]]
     total = m * c["max_steps"]
+    first = 0
+    resume = resume_state(sink)
+    if resume is not None:      # an interrupted sweep: the widths it finished are not run again
+        saved = resume[1]
+        first = int(saved["widths_done"])
+        nd_final[:], loss_final[:] = saved["N_delta_final"], saved["loss_final"]
+        steps_used[:], marg[:] = saved["steps"], saved["margins"]
+
+    def state(j):
+        return {"widths_done": j + 1, "N_delta_final": nd_final.copy(), "loss_final": loss_final.copy(),
+                "steps": steps_used.copy(), "margins": marg.copy(),
+                "where": f"{j + 1} of {m} widths done"}
+
     for j, width in enumerate(widths):
+        if j < first:
+            for s in seeds:     # SeedSequence.spawn counts its children: keep the count a full
+                s["init_seq"].spawn(j + 1)    # sweep would have, so later widths get the same init
+            continue
         cj = dict(c, width=width)
         model = build_model(cj, in_shape(cj, X)).to(device=device, dtype=dtype)
         flat = Flat(model)
@@ -81,10 +84,11 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         sink.put("dnn/loss_final", loss_final)
         sink.put("dnn/margins", marg)
         sink.put("dnn/steps", steps_used)
+        checkpoint(sink, j, lambda j=j: state(j))
         if progress is not None:
             progress((j + 1) * c["max_steps"], total)
     ratio = nd_final.mean(0) / np.asarray(Ns, float)
-    n_star = locate_n_star(Ns, ratio)
+    n_star = estimate_n_star(Ns, ratio).value
     sink.put("dnn/N_star", np.float64(n_star))
     return {"widths": widths, "N": Ns, "P": P, "N_delta_over_N": ratio.tolist(),
             "loss_final": loss_final.mean(0).tolist(), "N_star": n_star,

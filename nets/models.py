@@ -12,9 +12,7 @@ import math
 import torch
 from torch import nn
 
-MODELS = ("fc", "cnn")
-ACTIVATIONS = ("relu", "tanh")
-INITS = ("default", "orthogonal")
+from nets.config import ACTIVATIONS, INITS, MODELS  # noqa: F401 (the allowed values live in the schema)
 
 
 class FC(nn.Module):
@@ -63,16 +61,6 @@ def build_model(config: dict, in_shape: tuple) -> nn.Module:
         return FC(int(math.prod(in_shape)), config["width"], config["depth"], config["activation"],
                   config["bias"])
     return CNN(in_shape[0], config["width"], config["depth"], config["activation"], config["bias"])
-
-
-def count_weights(config: dict, in_shape: tuple) -> int:
-    """Number of weights N of build_model(config, in_shape), without building it."""
-    w, L, b = config["width"], config["depth"], int(bool(config["bias"]))
-    if config["model"] == "fc":
-        d = int(math.prod(in_shape))
-        return d * w + (L - 1) * w * w + w + b * (L * w + 1)
-    C = in_shape[0]
-    return 9 * C * w + (L - 1) * 9 * w * w + w + b * (L * w + 1)
 
 
 class Flat:

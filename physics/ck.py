@@ -40,79 +40,65 @@ import numpy as np
 
 from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
-from physics.config import ConfigError, check_memory, require
-from physics.observables import Schedule, default_waiting_times
+from physics.config import check_memory
+from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
+from physics.schema import Param, Schema, require, show
 
 SYSTEM = "ck"
 
 
+TIME = "Langevin time units"
+
+SCHEMA = Schema("ck", [
+    Param("p", 3, "int", lo=2, help="Order p of the pure p-spin (ignored with --mix)."),
+    Param("mix", None, "mix", lo=0.0, nullable=True, default_help="pure p",
+          help="Mixed model f(q) = sum_p w_p q^p / 2 as 'p:w,...', e.g. '2:0.5,3:1'."),
+    Param("T", 0.5, "float", lo=0.0, unit="energy (J = 1, k_B = 1)",
+          help="Temperature of the quench (p = 3: T_d = 0.612)."),
+    Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, hi=1e8, unit=TIME,
+          help="Final time (at least 80 h0)."),
+    Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=TIME,
+          default_help="5 log-spaced from tmax/1000 to tmax/10",
+          help="Waiting times 'a,b,...', each < tmax (snapped by <= 4/n-grid relative to grid points)."),
+    Param("n_grid", 512, "int", lo=64, hi=8192,
+          help="Grid intervals (a multiple of 4); cost ~ n^3 per doubling of the step."),
+    Param("h0", 0.00125, "float", lo=0.0, lo_open=True, hi=0.05, unit=TIME,
+          help="Initial time step; the measurement grid unit is 8 h0."),
+    Param("tol", 1e-9, "float", lo=0.0, lo_open=True, hi=1e-2, hi_open=True,
+          help="Fixed-point tolerance per row on C and chi (dimensionless)."),
+    Param("max_iter", 200, "int", lo=1, cli=False, help="Fixed-point iterations per row at most."),
+    Param("n_copy", 4, "int", lo=2, hi=6,
+          help="Grid entries next to the diagonal copied from the previous row (time-translation "
+               "invariance at lags <= n_copy steps)."),
+    Param("per_decade", 20, "int", lo=2, hi=200, cli=False, help="Measurement times per decade."),
+    Param("samples", 1, "int", choices=(1,),
+          help="The CK solution is one deterministic curve: samples must be 1."),
+    Param("seed", 0, "int", lo=0, help="Unused: the CK dynamics is deterministic."),
+], check=lambda c: _cross_checks(c))
+
+
 def default_config(**overrides) -> dict:
-    cfg = {
-        "p": 3,
-        "mix": None,          # None (pure p) or {p: w_p}, f(q) = sum_p w_p q^p / 2
-        "T": 0.5,
-        "tmax": 1000.0,
-        "tw": None,           # None: 5 log-spaced waiting times tmax/1000 .. tmax/10
-        "n_grid": 512,        # grid intervals (n + 1 points); cost ~ n^3 per doubling
-        "h0": 0.00125,        # initial step (time units); the Schedule unit dt is 8 h0
-        "tol": 1e-9,          # fixed-point tolerance on C and chi per row
-        "max_iter": 200,      # iterations per row at most
-        "n_copy": 4,          # entries next to the diagonal taken from the previous row
-        "per_decade": 20,     # measurement times per decade
-        "samples": 1,
-        "seed": 0,            # unused: the CK dynamics is deterministic
-    }
-    unknown = set(overrides) - set(cfg)
-    if unknown:
-        raise ConfigError(sorted(unknown)[0], f"unknown parameter; known: {', '.join(cfg)}")
-    cfg.update(overrides)
-    return cfg
+    """Every parameter of a CK run: SCHEMA's defaults with `overrides` (unknown key -> ConfigError)."""
+    return SCHEMA.config(**overrides)
 
 
 def mixture(config: dict) -> dict:
     return theory.as_mixture(config["p"], config.get("mix"))
 
 
-def validate(config: dict) -> None:
-    for k in default_config():
-        require(k in config, k, "missing from the config")
-    mix = config["mix"]
-    if mix:
-        require(isinstance(mix, dict), "mix", "must be a mapping {p: weight}, e.g. '2:0.5,3:1'")
-        for p, w in mix.items():
-            try:
-                pi, wf = int(p), float(w)
-            except (TypeError, ValueError):
-                raise ConfigError("mix", f"bad term {p}:{w}; use integer p >= 2 and weight >= 0") from None
-            require(pi >= 2 and pi == float(p), "mix", f"p = {p} not allowed; each p must be an integer >= 2")
-            require(wf >= 0 and math.isfinite(wf), "mix", f"weight {w} not allowed; weights must be >= 0")
-        require(sum(float(w) for w in mix.values()) > 0, "mix", "at least one weight must be > 0")
-    else:
-        require(isinstance(config["p"], (int, np.integer)) and config["p"] >= 2, "p",
-                f"got {config['p']!r}; p must be an integer >= 2")
-    require(math.isfinite(float(config["T"])) and config["T"] >= 0, "T", f"got {config['T']}; T must be >= 0")
-    h0 = float(config["h0"])
-    require(math.isfinite(h0) and 0 < h0 <= 0.05, "h0", f"got {h0}; the initial step must be in (0, 0.05]")
-    tmax = float(config["tmax"])
-    require(math.isfinite(tmax) and 8 * h0 * 10 <= tmax <= 1e8, "tmax",
-            f"got {tmax}; tmax must be in [{80 * h0:g}, 1e8]")
-    n = config["n_grid"]
-    require(isinstance(n, (int, np.integer)) and n >= 64 and n % 4 == 0 and n <= 8192, "n_grid",
-            f"got {n}; the grid size must be a multiple of 4 in [64, 8192]")
-    require(0 < float(config["tol"]) < 1e-2, "tol", f"got {config['tol']}; tolerance must be in (0, 1e-2)")
-    require(isinstance(config["max_iter"], (int, np.integer)) and config["max_iter"] >= 1, "max_iter",
-            "must be an integer >= 1")
-    require(config["n_copy"] in (2, 3, 4, 5, 6), "n_copy", f"got {config['n_copy']}; allowed 2 to 6")
-    require(config["samples"] == 1, "samples", f"got {config['samples']}; the CK solution is one "
-            "deterministic curve: samples must be 1")
+def _cross_checks(config: dict) -> None:
+    h0, tmax, n = float(config["h0"]), float(config["tmax"]), config["n_grid"]
+    require(tmax >= 80 * h0, "tmax", show(config["tmax"]), f"tmax >= 80 h0 = {80 * h0:g}")
+    require(n % 4 == 0, "n_grid", show(n), "a multiple of 4 in [64, 8192]")
     if config["tw"] is not None:
-        tw = np.asarray(config["tw"], float)
-        require(tw.ndim == 1 and tw.size >= 1 and np.all(np.isfinite(tw)) and np.all(tw > 0), "tw",
-                "waiting times must be positive numbers")
-        require(np.all(tw < tmax), "tw", f"waiting times must be < tmax = {tmax:g}")
-    require(isinstance(config["per_decade"], (int, np.integer)) and 2 <= config["per_decade"] <= 200,
-            "per_decade", "must be an integer in [2, 200]")
-    check_memory(6.0 * (n + 1) ** 2 * 8, "n_grid", f"the CK grid of {n + 1} x {n + 1} points")
+        require(all(w < tmax for w in config["tw"]), "tw", show(config["tw"]),
+                f"waiting times in (0, tmax = {tmax:g})")
+    check_memory(6.0 * (n + 1) ** 2 * 8, "n_grid", f"n_grid = {n} (a CK grid of {n + 1} x {n + 1} points)")
+
+
+def validate(config: dict) -> None:
+    """Check every parameter (ConfigError names the bad one)."""
+    SCHEMA.validate(config)
 
 
 # ----------------------------------------------------------------------------- waiting times
@@ -177,6 +163,16 @@ class _Probe:
         self.zp[:] = 0.0
         self.zp[l] = self.pxv[l] - self.pxrow[l] - 0.5 * self.pw[l]
 
+    def state(self) -> dict:
+        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_state(cls, st: dict) -> "_Probe":
+        p = cls.__new__(cls)
+        for k, v in st.items():
+            p.__dict__[k] = np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v
+        return p
+
     def values(self, s: "CKSolver", r: int):
         """(C, chi, R) at (t_r, tw), r a row on the current grid with t_r > tw."""
         if self.attached:
@@ -226,6 +222,28 @@ class CKSolver:
     @property
     def t(self) -> float:
         return self.i * self.h
+
+    ARRAYS = ("C", "X", "W", "Cb", "Xb", "Z", "mu", "e", "S2", "F1", "P2", "dF1", "hist_f", "hist_g")
+    SCALARS = ("h", "i", "iterations", "max_change", "doublings")
+
+    def state(self) -> dict:
+        """The whole grid, the solver's work arrays and its probes (a checkpoint)."""
+        st = {name: getattr(self, name).copy() for name in self.ARRAYS}
+        st["acc"] = np.stack(self.acc)
+        st.update({name: getattr(self, name) for name in self.SCALARS})
+        st["probes"] = {str(j): p.state() for j, p in enumerate(self.probes)}
+        return st
+
+    def restore(self, st: dict) -> None:
+        for name in self.ARRAYS:
+            getattr(self, name)[...] = st[name]
+        for a, v in zip(self.acc, st["acc"]):
+            a[:] = v
+        self.h, self.i = float(st["h"]), int(st["i"])
+        self.iterations, self.max_change = int(st["iterations"]), float(st["max_change"])
+        self.doublings = int(st["doublings"])
+        probes = st.get("probes") or {}
+        self.probes = [_Probe.from_state(probes[j]) for j in sorted(probes, key=int)]
 
     def add_probe(self, tw: float) -> None:
         """Follow C(t, tw), chi(t, tw), R(t, tw) from now on; tw must be the current row's time."""
@@ -342,6 +360,19 @@ def run(config: dict, sink, progress=None) -> dict:
     k = 0
     done = 0
     last_put = 0
+    resume = resume_state(sink)
+    if resume is not None:          # an interrupted run: continue from its checkpoint, bit for bit
+        saved = resume[1]
+        solver.restore(saved["solver"])
+        k, done, last_put = int(saved["k"]), int(saved["done"]), int(saved["last_put"])
+        tw_pending = [float(w) for w in saved["tw_pending"]]
+        R_out[...] = saved["R"]
+        total = done + solver.rows_to(tmax)
+
+    def state():
+        return {"solver": solver.state(), "k": k, "done": done, "last_put": last_put,
+                "tw_pending": list(tw_pending), "R": R_out.copy(), "where": f"t = {solver.t:g}"}
+
     while k < nt:
         solver.step()
         done += 1
@@ -378,6 +409,7 @@ def run(config: dict, sink, progress=None) -> dict:
         if solver.doublings != last_put:
             last_put = solver.doublings
             sink.put("ck/R", R_out)
+        checkpoint(sink, k - 1, state)
     sink.put("ck/R", R_out)
     gt, gC, gR = solver.grid()
     sink.put("ck/grid_t", gt)
@@ -387,31 +419,3 @@ def run(config: dict, sink, progress=None) -> dict:
     return {"e_final": float(solver.e[solver.i]), "t_final": float(solver.t), "e_inf": th["e_inf"],
             "q_EA": th["q_EA"], "x": th["x"], "T_d": th["T_d"], "doublings": solver.doublings,
             "iterations_per_row": solver.iterations / max(done, 1)}
-
-
-# ----------------------------------------------------------------------------- reading a solution
-
-def plateau(t, tw, C) -> float:
-    """Plateau of C(tw, t) (C [nt] for one tw): the value where |dC/d ln(t - tw)| is smallest
-    (C between 0.05 and 0.98)."""
-    ok = np.isfinite(C) & (t > tw)
-    if ok.sum() < 5:
-        return float("nan")
-    lag, c = np.log(t[ok] - tw), C[ok]
-    d = np.abs(np.gradient(c, lag))
-    sel = (c < 0.98) & (c > 0.05)
-    if not sel.any():
-        return float("nan")
-    return float(c[np.argmin(np.where(sel, d, np.inf))])
-
-
-def fdt_line(C, chi, T: float, c_max: float = 0.5, c_min: float = 0.02):
-    """Straight line T chi = a + x (1 - C) through the points with c_min < C < c_max (one tw):
-    returns (x, q) with q = 1 - a / (1 - x) where the line meets the FDT line T chi = 1 - C
-    (the break point of the FDT plot, which tends to q_EA). NaN if fewer than 3 points."""
-    ok = np.isfinite(C) & np.isfinite(chi) & (C < c_max) & (C > c_min)
-    if ok.sum() < 3:
-        return float("nan"), float("nan")
-    x, a = np.polyfit(1.0 - C[ok], T * chi[ok], 1)
-    q = 1.0 - a / (1.0 - x) if abs(1.0 - x) > 1e-3 else float("nan")
-    return float(x), float(q)

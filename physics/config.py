@@ -1,7 +1,7 @@
 """Validation shared by every run function: one error type, and the memory guard.
 
-Run functions validate their own config (one place for the rules) and raise ConfigError;
-the command line turns it into a one-line click.BadParameter (exit code 2), and `compare`
+Each system declares its parameters once, in its schema (physics.schema.Schema), whose
+validate() raises ConfigError(key, "got X; allowed: ..."); the command line turns it into a one-line click.BadParameter (exit code 2), and `compare`
 shows it as it is.
 """
 from __future__ import annotations
@@ -35,13 +35,16 @@ def available_memory_bytes() -> int:
 
 
 def check_memory(nbytes: float, param: str, what: str, fraction: float = 0.8) -> None:
-    """Refuse, before allocating, work whose arrays would not fit in memory."""
+    """Refuse, before allocating, work whose arrays would not fit in memory. `what` names the
+    parameter and its value (e.g. "N = 200000 (p=3 couplings)"): the message reads "got <what>,
+    which needs ... GiB; allowed: ..."."""
     avail = available_memory_bytes()
     if nbytes > fraction * avail:
         raise ConfigError(
             param,
-            f"{what} needs {nbytes / 2**30:.1f} GiB but only {avail / 2**30:.1f} GiB of memory "
-            f"is available; choose a smaller value",
+            f"got {what}, which needs {nbytes / 2**30:.1f} GiB; allowed: at most "
+            f"{fraction * avail / 2**30:.1f} GiB ({fraction:.0%} of the {avail / 2**30:.1f} GiB "
+            f"of memory available now): choose a smaller value",
         )
 
 

@@ -15,7 +15,15 @@ reductions run on the device in float64 and only the [s, nw] results go to the h
 
 Results go to a sink: any object with `begin(t, tw, samples)`, `add(k, values, samples)`,
 `put(name, value)` and `finish(status)`. `Recording` is the in-memory sink; the run record
-(compare.runs.RunWriter) extends it to write HDF5. Run functions only see the sink.
+(compare.records.RunWriter) extends it to write HDF5. Run functions only see the sink.
+
+Checkpoint and resume. After each measurement k a run function offers its full dynamical state,
+`checkpoint(sink, k, state_fn)`: state_fn() returns a dict of NumPy arrays and JSON-able small
+values (nested dicts allowed) from which the run continues bit for bit. The sink calls it only
+when a checkpoint is due (Recording never; the run record every few seconds, writing the state in
+the same atomic write as the data). `resume_state(sink)` is None for a fresh run, or (k, state)
+of an interrupted run being continued: the run function restores the state and continues with
+`drive(..., start=k + 1)`.
 """
 from __future__ import annotations
 
@@ -92,18 +100,47 @@ class Schedule:
 
 
 def drive(schedule: Schedule, advance: Callable[[int], None], measure: Callable[[int, int], None],
-          progress: Callable[[int, int], None] | None = None) -> None:
+          progress: Callable[[int, int], None] | None = None, start: int = 0) -> None:
     """The one driver loop: advance(n) moves the state n steps, measure(k, step) records at
-    each measurement step k; progress(done_steps, total_steps) after each."""
-    step = 0
-    for k, s in enumerate(schedule.steps):
-        s = int(s)
+    each measurement step k; progress(done_steps, total_steps) after each.
+
+    start > 0 continues a resumed run: the state is the one right after measurement start - 1
+    (at step schedule.steps[start - 1]), and the loop goes on with measurement `start`."""
+    start = int(start)
+    step = int(schedule.steps[start - 1]) if start > 0 else 0
+    for k in range(start, schedule.nt):
+        s = int(schedule.steps[k])
         if s > step:
             advance(s - step)
             step = s
         measure(k, s)
         if progress is not None:
             progress(step, schedule.n_steps)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+def checkpoint(sink, k: int, state_fn: Callable[[], dict]) -> None:
+    """Offer the sink the state right after measurement k; state_fn runs only when the sink
+    takes a checkpoint (sinks without the method ignore it)."""
+    method = getattr(sink, "checkpoint", None)
+    if method is not None:
+        method(k, state_fn)
+
+
+def resume_state(sink):
+    """(k, state) when the sink continues an interrupted run from its checkpoint, else None."""
+    method = getattr(sink, "resume_state", None)
+    return method() if method is not None else None
+
+
+def rng_state(rng: np.random.Generator) -> dict:
+    """The JSON-able state of a NumPy Generator (restore with set_rng_state)."""
+    return rng.bit_generator.state
+
+
+def set_rng_state(rng: np.random.Generator, state: dict) -> None:
+    rng.bit_generator.state = state
 
 
 # ----------------------------------------------------------------------------- the recorder
@@ -117,6 +154,15 @@ def to_numpy(a) -> np.ndarray:
 
 def _copy(x):
     return x.clone() if hasattr(x, "clone") else np.array(x, copy=True)
+
+
+def _like(a: np.ndarray, like):
+    """The host array `a` as an array of the kind, dtype and device of `like` (None: NumPy)."""
+    if like is None or isinstance(like, np.ndarray):
+        return a if like is None else a.astype(like.dtype, copy=False)
+    from array_api_compat import device
+    xp = array_namespace(like)
+    return xp.asarray(a, dtype=like.dtype, device=device(like))
 
 
 def two_time(x_tw, x, a: float | None = None):
@@ -164,6 +210,33 @@ class Recorder:
         self.samples = samples
         self.a = a
         self._snap = None  # [nw] list of x(tw) snapshots, each [s, n]
+
+    def state(self) -> dict:
+        """The x(tw) snapshots taken so far, as host arrays: {"taken": [nw] bool,
+        "snapshots": [nw, s, n] (zeros where not taken)}; see restore."""
+        snaps = self._snap or [None] * self.schedule.nw
+        taken = np.array([v is not None for v in snaps], dtype=bool)
+        first = next((v for v in snaps if v is not None), None)
+        if first is None:
+            return {"taken": taken}
+        host = [to_numpy(v) if v is not None else None for v in snaps]
+        ref = next(v for v in host if v is not None)
+        out = np.zeros((len(host),) + ref.shape, dtype=ref.dtype)
+        for i, v in enumerate(host):
+            if v is not None:
+                out[i] = v
+        return {"taken": taken, "snapshots": out}
+
+    def restore(self, state: dict, like=None) -> None:
+        """Set the snapshots from state(); `like` is an array of the state's kind (a torch tensor
+        on its device, or a NumPy array) that the snapshots are converted to."""
+        taken = np.asarray(state["taken"], dtype=bool)
+        snaps = [None] * self.schedule.nw
+        if taken.any():
+            arr = np.asarray(state["snapshots"])
+            for i in np.flatnonzero(taken):
+                snaps[i] = _like(np.array(arr[i], copy=True), like)
+        self._snap = snaps
 
     def observe(self, step: int, x, energy, twins=None, eps=None, h: float | None = None,
                 extra: dict | None = None) -> list[int]:
@@ -219,6 +292,7 @@ class Recording:
         self.data: dict[str, np.ndarray] = {}
         self.status = "new"
         self.n_samples = 0
+        self._resume = None   # (k, state) of an interrupted run to continue (compare.records)
 
     def begin(self, t, tw, samples: int) -> None:
         self.data["t"] = np.asarray(t, dtype=np.float64)
@@ -249,8 +323,16 @@ class Recording:
         self.status = status
         self._changed()
 
+    def checkpoint(self, k: int, state_fn) -> None:
+        """The state after measurement k is on offer; in memory nothing is kept (state_fn is not
+        called). The run record (compare.records.RunWriter) saves it every few seconds."""
+
+    def resume_state(self):
+        """(k, state) to continue from, or None for a fresh run."""
+        return self._resume
+
     def _changed(self) -> None:
-        """Hook for sinks that persist (compare.runs.RunWriter)."""
+        """Hook for sinks that persist (compare.records.RunWriter)."""
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.data[name]

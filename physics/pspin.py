@@ -40,8 +40,9 @@ import numpy as np
 
 from physics import pspin_kernels as K
 from physics import pspin_theory as theory
-from physics.config import ConfigError, check_memory, require
-from physics.observables import Recorder, Schedule, drive
+from physics.config import check_memory
+from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state, rng_state, set_rng_state
+from physics.schema import Param, Schema, require, show
 
 SUPPORTED_P = (2, 3, 4)
 BLOCKS = 4
@@ -54,35 +55,49 @@ INTEGRATORS = ("geodesic-lm", "euler")
 
 # ----------------------------------------------------------------------------- config
 
+TIME = "Langevin time units"
+WAITING = "5 log-spaced from tmax/1000 to tmax/10"
+
+SCHEMA = Schema("pspin", [
+    Param("N", 1000, "int", lo=3, unit="spins",
+          help="Number of spins (must exceed p). Couplings take C(N, p) x 4 bytes (float32)."),
+    Param("p", 3, "int", choices=SUPPORTED_P,
+          help="Interaction order p: 2 (spherical SK), 3 or 4 (ignored with --mix)."),
+    Param("mix", None, "mix", choices=SUPPORTED_P, lo=0.0, nullable=True, default_help="pure p",
+          help="Mixed model instead of pure p: weights p:w_p, e.g. '2:0.5,3:1' "
+               "(f(q) = sum w_p q^p / 2)."),
+    Param("T", 0.5, "float", lo=0.0, unit="energy (J = 1, k_B = 1)",
+          help="Temperature of the dynamics (0 = gradient descent). p = 3: T_d = 0.612."),
+    Param("dt", 0.05, "float", lo=0.0, lo_open=True, hi=0.5, unit=TIME,
+          help="Time step (0.1 is safe; larger is unstable)."),
+    Param("integrator", "geodesic-lm", "str", choices=INTEGRATORS,
+          help="geodesic-lm: steps along great circles with Leimkuhler-Matthews noise (bias < 0.01 "
+               "in energy at dt <= 0.1); euler: Euler-Maruyama plus projection."),
+    Param("tmax", 50.0, "float", lo=0.0, lo_open=True, unit=TIME, help="Final time (>= dt)."),
+    Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=TIME, default_help=WAITING,
+          help="Waiting times, comma-separated, each < tmax."),
+    Param("samples", 1, "int", lo=1, help="Disorder realisations, run one after the other."),
+    Param("seed", 0, "int", lo=0, help="Random seed: disorder, initial state and noise all derive from it."),
+    Param("response", True, "bool", help="Measure the integrated response chi with a twin per waiting time."),
+    Param("h", 0.01, "float", lo=0.0, lo_open=True, unit="energy (J = 1)",
+          help="Field of the response twins (0.01 is in the linear regime)."),
+    Param("precision", "float32", "str", choices=tuple(DTYPES),
+          help="Precision of the couplings and force kernels."),
+    Param("init", "random", "str", choices=("random", "equilibrium"),
+          help="Initial state: random on the sphere (a quench from T = infinity) or equilibrium at "
+               "T0 (quiet planting; needs T0 > T_d)."),
+    Param("T0", None, "float", lo=0.0, lo_open=True, nullable=True, default_help="T",
+          unit="energy (J = 1, k_B = 1)",
+          help="Temperature of the equilibrium start. Only with --init equilibrium."),
+    Param("a", 0.3, "float", lo=0.0, lo_open=True, nullable=True, cli=False, default_help="no Q",
+          help="Threshold of the overlap Q."),
+], check=lambda c: _cross_checks(c))
+
+
 def default_config(**overrides) -> dict:
-    """Every parameter of a p-spin run (the config hash identifies the run)."""
-    cfg = {
-        "N": 1000,            # spins
-        "p": 3,               # pure p-spin (ignored when mix is given)
-        "mix": None,          # mixture {p: w_p}, f(q) = sum w_p q^p / 2; None = pure p
-        "T": 0.5,             # temperature of the dynamics
-        "dt": 0.05,           # time step
-        "integrator": "geodesic-lm",  # geodesic-lm (default, equilibrium bias < 0.01 at dt <= 0.1) | euler
-        "tmax": 50.0,         # final time
-        "tw": None,           # waiting times; None = 5 log-spaced from tmax/1000 to tmax/10
-        "samples": 1,         # disorder realisations, run one after the other
-        "seed": 0,
-        "response": True,     # twins with a field at every tw -> chi
-        "h": 0.01,            # field of the response twins
-        "precision": "float32",  # couplings and force kernels: float32 | float64
-        "init": "random",     # random (quench from T = infinity) | equilibrium (planted at T0)
-        "T0": None,           # temperature of the equilibrium start; None = T
-        "a": 0.3,             # threshold of the overlap Q
-    }
-    unknown = set(overrides) - set(cfg)
-    if unknown:
-        raise ConfigError(sorted(unknown)[0], f"unknown parameter; known: {', '.join(cfg)}")
-    cfg.update(overrides)
-    if cfg["mix"] is not None:
-        cfg["mix"] = {str(int(k)): float(v) for k, v in dict(cfg["mix"]).items()}
-    if cfg["tw"] is not None:
-        cfg["tw"] = [float(v) for v in cfg["tw"]]
-    return cfg
+    """Every parameter of a p-spin run (the config hash identifies the run): SCHEMA's defaults
+    with `overrides` (unknown key -> ConfigError)."""
+    return SCHEMA.config(**overrides)
 
 
 def mixture(config: dict) -> dict:
@@ -96,49 +111,29 @@ def coupling_bytes(N: int, mix: dict, precision: str = "float32") -> int:
     return sum(K.n_couplings(N, p) for p in mix) * np.dtype(DTYPES[precision]).itemsize
 
 
-def validate(config: dict) -> dict:
-    """Check every parameter (ConfigError names the bad one); returns the mixture."""
-    c = config
-    require(c.get("mix") is not None or c["p"] in SUPPORTED_P, "p",
-            f"p = {c['p']} is not supported; allowed: 2, 3, 4")
-    if c.get("mix") is not None:
-        try:
-            mix = mixture(c)
-        except (TypeError, ValueError, AttributeError):
-            raise ConfigError("mix", "expected {p: weight}, e.g. 2:0.5,3:1") from None
-        require(len(mix) > 0, "mix", "give at least one p with a weight > 0, e.g. 2:0.5,3:1")
-        require(all(p in SUPPORTED_P for p in mix), "mix",
-                f"p = {sorted(mix)} not all supported; allowed p: 2, 3, 4")
-        require(all(w > 0 for w in mix.values()), "mix", "weights must be > 0")
+def _cross_checks(c: dict) -> dict:
     mix = mixture(c)
     pmax = max(mix)
-    require(isinstance(c["N"], (int, np.integer)) and c["N"] > pmax, "N",
-            f"N = {c['N']} must be an integer larger than p = {pmax}")
-    require(c["T"] >= 0 and math.isfinite(c["T"]), "T", f"T = {c['T']} must be >= 0")
-    require(c["dt"] > 0 and math.isfinite(c["dt"]), "dt", f"dt = {c['dt']} must be > 0 (try 0.05-0.1)")
-    require(c["dt"] <= 0.5, "dt", f"dt = {c['dt']} is unstable; allowed: 0 < dt <= 0.5 (0.1 is safe)")
-    require(c["tmax"] >= c["dt"], "tmax", f"tmax = {c['tmax']} must be >= dt = {c['dt']}")
-    require(int(c["samples"]) >= 1, "samples", "must be >= 1")
-    require(c["integrator"] in INTEGRATORS, "integrator",
-            f"{c['integrator']!r}; allowed: {', '.join(INTEGRATORS)}")
-    require(c["precision"] in DTYPES, "precision", f"{c['precision']!r}; allowed: float32, float64")
-    require(c["init"] in ("random", "equilibrium"), "init",
-            f"{c['init']!r}; allowed: random, equilibrium")
-    require(c["h"] > 0, "h", f"h = {c['h']} must be > 0 (small: 0.01 is linear)")
-    require(c["a"] is None or c["a"] > 0, "a", "the overlap threshold must be > 0")
+    require(c["N"] > pmax, "N", show(c["N"]), f"an integer N > p = {pmax}")
+    require(c["tmax"] >= c["dt"], "tmax", show(c["tmax"]), f"tmax >= dt = {c['dt']:g}")
     if c["tw"] is not None:
-        require(all(0 < w < c["tmax"] for w in c["tw"]), "tw",
-                f"waiting times must lie in (0, tmax = {c['tmax']})")
+        require(all(w < c["tmax"] for w in c["tw"]), "tw", show(c["tw"]),
+                f"waiting times in (0, tmax = {c['tmax']:g})")
     if c["init"] == "equilibrium":
         T0 = c["T"] if c["T0"] is None else c["T0"]
         Td = theory.dynamical_temperature(mix)
-        require(T0 > Td, "T0", f"the equilibrium start needs T0 > T_d = {Td:.4f} (got {T0}); "
-                "below T_d use init=random")
-    elif c["T0"] is not None:
-        raise ConfigError("T0", "T0 is used only with init=equilibrium")
+        require(T0 > Td, "T0", f"T0 = {T0:g}" + (" (= T)" if c["T0"] is None else ""),
+                f"T0 > T_d = {Td:.4f} for the equilibrium start (below T_d use init random)")
+    else:
+        require(c["T0"] is None, "T0", show(c["T0"]), "none unless init is equilibrium")
     need = coupling_bytes(int(c["N"]), mix, c["precision"])
     check_memory(need, "N", f"N = {c['N']} ({', '.join(f'p={p}' for p in sorted(mix))} couplings)")
     return mix
+
+
+def validate(config: dict) -> dict:
+    """Check every parameter (ConfigError names the bad one); returns the mixture."""
+    return SCHEMA.validate(config)
 
 
 # ----------------------------------------------------------------------------- couplings
@@ -284,6 +279,25 @@ class Langevin:
         self.F = np.vstack([self.F, self.F[:1]])
         self.live += 1
 
+    def state(self) -> dict:
+        """Everything the next steps depend on (the couplings and fields are rebuilt from the
+        seed): the live rows, their forces and energies, the pending noise draw, the generator."""
+        st = {"X": self.X[:self.live].copy(), "F": np.array(self.F, copy=True),
+              "e_p": {str(p): e for p, e in self.e_p.items()}, "rng": rng_state(self.rng)}
+        if self._xi is not None:
+            st["xi"] = self._xi.copy()
+        return st
+
+    def restore(self, st: dict) -> None:
+        X = np.asarray(st["X"], dtype=np.float64)
+        self.live = X.shape[0]
+        self.X[:self.live] = X
+        self.F = np.array(st["F"], dtype=np.float64)
+        self.e_p = {int(p): float(e) for p, e in st["e_p"].items()}
+        if "xi" in st:
+            self._xi = np.array(st["xi"], dtype=np.float64)
+        set_rng_state(self.rng, st["rng"])
+
     def step(self, n: int = 1, progress=None) -> None:
         L, N = self.live, self.N
         amp = math.sqrt(2.0 * self.T * self.dt)
@@ -320,7 +334,11 @@ class Langevin:
 # ----------------------------------------------------------------------------- run
 
 def run(config: dict, sink, progress=None) -> dict:
-    """Quench (or equilibrium start) and Langevin run of every sample into `sink`; returns a summary."""
+    """Quench (or equilibrium start) and Langevin run of every sample into `sink`; returns a summary.
+
+    Offers the sink a checkpoint after every measurement (sample index, the Langevin state, the
+    recorder's snapshots, the final energies of the samples done); continues from the sink's
+    resume state, if any, bit for bit."""
     mix = validate(config)
     c = config
     N, T, dt = int(c["N"]), float(c["T"]), float(c["dt"])
@@ -337,9 +355,16 @@ def run(config: dict, sink, progress=None) -> dict:
         if progress is not None:
             progress(done[0], total)
 
+    resume = resume_state(sink)
+    first_sample, k_resume, saved = 0, None, None
+    final_e = []
+    if resume is not None:
+        k_resume, saved = resume
+        first_sample = int(saved["sample"])
+        final_e = [float(e) for e in saved["final_e"]]
     t_start = time.time()
-    final_e, steps_time = [], 0.0
-    for si in range(S):
+    steps_time = 0.0
+    for si in range(first_sample, S):
         rng_J, rng_init, rng_noise, rng_eps = [np.random.default_rng(q) for q in seqs[si].spawn(4)]
         couplings = Couplings.generate(N, mix, rng_J, c["precision"])
         s0 = random_sphere(N, rng_init)
@@ -355,7 +380,20 @@ def run(config: dict, sink, progress=None) -> dict:
             fields[1:] = float(c["h"]) * eps[:nw]
         dyn = Langevin(couplings, X, T, dt, rng_noise, fields, c["integrator"])
         rec = Recorder(sch, sink, samples=slice(si, si + 1), a=c["a"])
+        start = 0
+        if saved is not None and si == first_sample:
+            dyn.restore(saved["langevin"])
+            rec.restore(saved["recorder"])
+            start = k_resume + 1
+            done[0] = si * sch.n_steps + int(sch.steps[k_resume])
         t0 = time.time()
+
+        def state(k):
+            st = {"sample": si, "final_e": list(final_e), "langevin": dyn.state(),
+                  "recorder": rec.state()}
+            if S > 1:
+                st["where"] = f"t = {float(sch.t[k]):g} of sample {si + 1} of {S}"
+            return st
 
         def advance(n):
             dyn.step(n, progress=tick)
@@ -368,8 +406,9 @@ def run(config: dict, sink, progress=None) -> dict:
             if nw:
                 for i in started:
                     dyn.start_twin(1 + i)
+            checkpoint(sink, k, lambda: state(k))
 
-        drive(sch, advance, measure)
+        drive(sch, advance, measure, start=start)
         steps_time += time.time() - t0
         final_e.append(dyn.energy)
         del couplings, dyn

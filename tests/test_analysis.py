@@ -82,6 +82,48 @@ def test_power_law_fit_window_error_and_sensitivity():
     assert A.late_exponent(np.arange(1, 1001.0), 2e-3 * np.arange(1, 1001.0)).value == pytest.approx(1.0)
 
 
+def test_power_law_approach_finds_the_asymptote_and_what_is_left():
+    t = np.geomspace(1.0, 1e4, 81)
+    rng = np.random.default_rng(2)
+    y = -0.8867 + 0.33 * t ** -0.6 + 1e-6 * rng.normal(size=t.size)
+    est = A.power_law_approach(t, y, window=(10.0, None))
+    assert est.ok and est.window[0] >= 10.0
+    assert est.value == pytest.approx(-0.8867, abs=1e-4)
+    assert est.extra["exponent"] == pytest.approx(0.6, abs=0.02)
+    # the decay still ahead after the last time is the power law's value there
+    assert est.extra["remaining"] == pytest.approx(0.33 * 1e4 ** -0.6, rel=0.05)
+    assert est.extra["sensitivity"] < 1e-4
+    # an end not of a power law: the window sensitivity says so
+    bent = np.where(t > 1e3, y[np.searchsorted(t, 1e3)], y)   # stops decreasing at t = 1e3
+    worse = A.power_law_approach(t, bent, window=(10.0, None))
+    assert not worse.ok or worse.extra["sensitivity"] > 10 * est.extra["sensitivity"]
+    assert not A.power_law_approach(t[:4], y[:4]).ok
+
+
+def test_distance_to_reference_bias_noise_and_bootstrap():
+    rng = np.random.default_rng(3)
+    ref = np.linspace(1.0, 0.2, 50)
+    noise = 0.05 * rng.normal(size=(8, 50))
+    biased = A.distance_to_reference(ref + 0.1 + noise, ref)
+    assert biased.value == pytest.approx(0.1, abs=0.02)
+    assert biased.extra["signed"] == pytest.approx(0.1, abs=0.02)
+    assert biased.extra["floor"] == pytest.approx(0.05 / np.sqrt(8), rel=0.3)
+    assert 0 < biased.error < 0.02
+    unbiased = A.distance_to_reference(ref + noise, ref)
+    assert unbiased.value < 2 * unbiased.extra["floor"]      # only sampling noise
+    # NaN in the reference (points left out) and in samples (not measured) are skipped
+    ref2 = ref.copy()
+    ref2[:10] = np.nan
+    X = ref + noise
+    X[0, 20] = np.nan
+    part = A.distance_to_reference(X, ref2)
+    assert part.extra["points"] == 40
+    # two-time arrays: reference [nw, nt] against samples [S, nw, nt]
+    two = A.distance_to_reference(np.stack([np.ones((3, 4)) * 0.5] * 2), np.ones((3, 4)) * 0.4)
+    assert two.value == pytest.approx(0.1) and two.extra["points"] == 12
+    assert math.isnan(A.distance_to_reference(np.ones((1, 5)), np.zeros(5)).error)
+
+
 def test_tail_exponent_recovers_a_power_law_density():
     rng = np.random.default_rng(2)
     a = 0.42                                   # P(v) ~ v^a on [0, 1]: v = u^(1/(a+1))
@@ -131,3 +173,21 @@ def test_estimators_on_the_ck_solution():
     assert q.ok and q_th - 0.01 < q.value < q_th + 0.1
     x = A.fdt_slope(rec["msd"][0] / 2, 0.5 * rec["chi"][0], q.value, tw=tw)
     assert x.ok and x.value == pytest.approx(x_th, abs=0.08)
+
+
+def test_plateau_is_not_the_slow_tail_nor_an_inflection():
+    """The slow power-law tail of an aging decay (small C, small dC/dln lag) and the inflection of
+    a curve with no plateau are not plateaus."""
+    lag = np.geomspace(0.01, 1e5, 141)
+    q, tw = 0.64, 10.0
+    est = A.plateau(lag, _aging_C(lag, tw, q))
+    assert not est.ok or est.value > 0.5       # never the tail near C ~ 0.05
+    assert A.plateau(lag, _aging_C(lag, 1e4, q)).value == pytest.approx(q, abs=0.02)
+    # a two-step decay without a flat part (no plateau yet): refused
+    no_plateau = 1 / (1 + (lag / 0.5) ** 0.6)
+    assert not A.plateau(lag, no_plateau).ok
+
+
+def test_verdict_inconclusive_when_the_error_exceeds_the_tolerance():
+    v, rule = A.verdict(A.Estimate(-0.006, 0.56), 0.0, tol=0.05)
+    assert v == "partly" and "inconclusive" in rule

@@ -1,6 +1,6 @@
 """compare: role choice, every figure drawn with labelled axes, the summary, and the command.
 
-Built on small synthetic records written here with compare.runs.RunWriter, holding data with the
+Built on small synthetic records written here with compare.records.RunWriter, holding data with the
 contract's names and shapes (COMMON.md), so these tests do not depend on the other systems.
 """
 from __future__ import annotations
@@ -10,14 +10,18 @@ import pytest
 from click.testing import CliRunner
 
 from compare import figures as F
-from compare.runs import RunWriter, find_runs, load_run
+from compare import roles as R
+from compare.records import RunWriter, find_runs, load_run
 from physics import pspin_theory as theory
 
 T_PS, P_PS = 0.5, 3
 
 
 def _grid(t_max=1000.0, tws=(3.0, 10.0, 30.0, 100.0, 300.0)):
-    t = np.unique(np.concatenate([np.geomspace(0.01, t_max, 1 + int(20 * np.log10(t_max / 0.01))), tws]))
+    """A log grid plus, as the recorders' Schedule has them, log-spaced lags after each tw (up to
+    lag = tw), so that the fast decay and the plateau are resolved at every tw."""
+    lags = [w + np.geomspace(0.01, w, 1 + int(5 * np.log10(w / 0.01))) for w in tws]
+    t = np.unique(np.concatenate([np.geomspace(0.01, t_max, 1 + int(20 * np.log10(t_max / 0.01))), tws] + lags))
     return t, np.asarray(tws, float)
 
 
@@ -74,11 +78,12 @@ def make_spheres_jam(folder, S=2, seed=0, d=2):
     rng = np.random.default_rng(seed)
     M = 3000
     dphi = np.geomspace(1e-6, 1e-1, 11)
-    return _write(folder, "spheres", {"protocol": "jam", "N": 64, "dim": d, "seed": seed, "samples": S}, {
+    # N = 256: the scaling fits use phi - phi_J >= 100 / N^2 = 1.5e-3 (analysis.jamming_window)
+    return _write(folder, "spheres", {"protocol": "jam", "N": 256, "dim": d, "seed": seed, "samples": S}, {
         "spheres/phi_J": 0.84 + 0.005 * rng.normal(size=S),
         "spheres/Z": 2 * d + 0.01 * rng.normal(size=S),
-        "spheres/contacts": np.full(S, 2 * 60 + 1),
-        "spheres/N_nonrattlers": np.full(S, 61),
+        "spheres/contacts": np.full(S, 2 * 244 + 1),
+        "spheres/N_nonrattlers": np.full(S, 245),
         "spheres/gaps": rng.uniform(size=M) ** (1 / (1 - 0.41)) * 0.5,
         "spheres/forces": 2.0 * rng.uniform(size=50_000) ** (1 / 1.42),  # P(f) ~ f^0.42
         "spheres/eigenvalues": np.sort(rng.gamma(0.8, 1.0, size=(S, 120)), axis=1),
@@ -164,26 +169,26 @@ def _labels(fig):
 # ----------------------------------------------------------------------------- roles
 
 def test_roles_are_chosen_by_what_the_records_hold(records, tmp_path):
-    roles = F.choose_roles(find_runs(records))
-    assert set(roles) == set(F.ROLES)
-    assert all(roles[r] is not None for r in F.ROLES), {k: v for k, v in roles.items() if v is None}
-    assert F.protocol(roles["spheres_jam"]) == "jam" and F.protocol(roles["spheres_age"]) == "age"
+    roles = R.choose_roles(find_runs(records))
+    assert set(roles) == set(R.ROLES)
+    assert all(roles[r] is not None for r in R.ROLES), {k: v for k, v in roles.items() if v is None}
+    assert roles["spheres_jam"].config["protocol"] == "jam" and roles["spheres_age"].config["protocol"] == "age"
     assert roles["dnn_over"].config["width"] == 32 and roles["dnn_under"].config["width"] == 3
     # a p-spin above T_d is no aging record; a CK run at another T does not match
     make_pspin(tmp_path, T=1.0)
     make_ck(tmp_path, T=0.4)
-    roles2 = F.choose_roles(find_runs(tmp_path))
+    roles2 = R.choose_roles(find_runs(tmp_path))
     assert roles2["pspin"] is None
-    assert roles2["ck"] is not None and F.temperature(roles2["ck"]) == 0.4  # no p-spin to match
+    assert roles2["ck"] is not None and R.temperature(roles2["ck"]) == 0.4  # no p-spin to match
     make_pspin(tmp_path, T=0.5)
-    roles3 = F.choose_roles(find_runs(tmp_path))
+    roles3 = R.choose_roles(find_runs(tmp_path))
     assert roles3["pspin"] is not None and roles3["ck"] is None  # CK at 0.4 does not match T = 0.5
 
 
 # ----------------------------------------------------------------------------- figures
 
 def test_every_figure_is_drawn_with_labelled_axes(records):
-    roles = F.choose_roles(find_runs(records))
+    roles = R.choose_roles(find_runs(records))
     figs = F.draw_figures(roles)
     assert set(figs) == {"energy", "aging", "fdt", "jamming"}
     for name, fig in figs.items():
@@ -204,11 +209,21 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
     assert all("msd" in ax.get_ylabel() for ax in a)
     assert all(ax.get_xlabel() == r"lag $t - t_w$" for ax in a[:4])
     assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[4:])
-    assert len({ax.get_xlim() for ax in a[:4]}) == 1 and len({ax.get_ylim() for ax in a[:4]}) == 1
+    # each system in its own units: its own y-range (the p-spin's plateau 2(1 - q) shows)
+    assert len({ax.get_ylim() for ax in a[:4]}) == 4
+    q = theory.plateau_q(T_PS, {P_PS: 1.0})
+    assert any(np.allclose(ln.get_ydata(), 2 * (1 - q)) for ln in a[0].lines)
+    assert a[0].get_ylim()[0] < 2 * (1 - q) < a[0].get_ylim()[1]
     # CK drawn dashed on the p-spin panel
     assert any(ln.get_linestyle() == "--" for ln in a[0].lines)
     fd = figs["fdt"].axes
-    assert all(ax.get_xlabel().startswith(r"$C(t,t) - C(t_w,t)") for ax in fd)
+    # Delta/2 on every panel; = 1 - C only on the p-spin's sphere, and said so there alone
+    assert all(ax.get_xlabel().startswith(r"$\Delta(t_w,t)/2$") for ax in fd)
+    assert "sphere" in fd[0].get_xlabel() and not any("sphere" in ax.get_xlabel() for ax in fd[1:])
+    # the under-parametrised net (third panel: p-spin, over, under) is on linear axes: T chi < 0 stays
+    assert fd[2].get_xscale() == "linear" and fd[2].get_yscale() == "linear"
+    # the spheres' energy panel has no d T / 2 line
+    assert not any("dT/2" in ln.get_label() for ln in e[1].lines)
     assert all(r"T\,\chi" in ax.get_ylabel() for ax in fd)
     j = [ax for ax in figs["jamming"].axes if ax.get_visible()]
     xl = [ax.get_xlabel() for ax in j]
@@ -225,7 +240,7 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
 
 
 def test_figures_written_as_png_and_pdf(records, tmp_path):
-    roles = F.choose_roles(find_runs(records))
+    roles = R.choose_roles(find_runs(records))
     paths = F.make_figures(roles, tmp_path / "figs", pdf=True)
     assert set(paths) == {"energy", "aging", "fdt", "jamming"}
     for p in paths.values():
@@ -234,35 +249,55 @@ def test_figures_written_as_png_and_pdf(records, tmp_path):
 
 
 def test_figures_with_some_records_missing(records, tmp_path):
-    roles = F.choose_roles([load_run(p) for p in [make_spheres_jam(tmp_path)]])
+    roles = R.choose_roles([load_run(p) for p in [make_spheres_jam(tmp_path)]])
     figs = F.draw_figures(roles)
     assert set(figs) == {"jamming"}
     assert F.draw_figures({}) == {}
 
 
 def test_measured_exponents_recover_the_synthetic_ones(records):
-    """The fits of the summary find the exponents the synthetic records were drawn with."""
-    from compare.summary import measurements
-    roles = F.choose_roles(find_runs(records))
-    rows = {r.key: r for r in measurements(roles)}
-    assert rows["theta_spheres"].measured == pytest.approx(0.42, abs=0.12)
-    assert rows["gamma_spheres"].measured == pytest.approx(0.41, abs=0.12)
-    assert rows["phi_J"].measured == pytest.approx(0.84, abs=0.02)
-    assert rows["Z_c"].measured == pytest.approx(4.0, abs=0.05)
-    assert rows["e_inf"].expected == pytest.approx(-0.8867, abs=1e-3)
-    assert rows["q_EA"].measured == pytest.approx(theory.plateau_q(0.5, {3: 1.0}), abs=0.06)
-    assert rows["x"].measured == pytest.approx(theory.fdt_slope_x(0.5, {3: 1.0}), abs=0.05)
-    assert np.isfinite(rows["N_star"].measured)
+    """The findings of each role find the values the synthetic records were drawn with."""
+    from compare.summary import role_findings
+    by_role = role_findings(R.choose_roles(find_runs(records)))
+    f = {role: {x.key: x for x in found} for role, found in by_role.items()}
+    sj = f["spheres_jam"]
+    assert sj["theta_spheres"].value == pytest.approx(0.42, abs=0.12)
+    assert sj["gamma_spheres"].value == pytest.approx(0.41, abs=0.12)
+    assert sj["phi_J"].value == pytest.approx(0.84, abs=0.02)
+    assert sj["Z_c"].value == pytest.approx(4.0, abs=0.05)
+    assert sj["isostatic_excess"].value == 0
+    assert sj["scaling_Z"].value == pytest.approx(0.5, abs=0.1)
+    assert sj["scaling_energy"].value == pytest.approx(2.0, abs=1e-6)
+    assert sj["scaling_Z"].estimate.window[0] >= 100 / 256 ** 2  # never into the finite-size floor
+    assert "sensitivity" in sj["scaling_Z"].how
+    ps = f["pspin"]
+    assert ps["e_final"].expected == pytest.approx(-0.8867, abs=1e-3)
+    assert ps["plateau_q"].value == pytest.approx(theory.plateau_q(0.5, {3: 1.0}), abs=0.06)
+    assert ps["fdt_slope_x"].value == pytest.approx(theory.fdt_slope_x(0.5, {3: 1.0}), abs=0.05)
+    # the p-spin beside CK at the same time
+    assert np.isfinite(ps["e_ck_at_tmax"].value) and "e_finite_n" in ps
+    assert abs(ps["e_finite_n"].value) < 0.02
+    nj = f["dnn_jam"]
+    assert np.isfinite(nj["N_star_over_P"].value) and nj["C0"].value == pytest.approx(0.55, abs=0.05)
+    assert f["dnn_over"]["regime"].text == "over-parametrised"
+    assert f["dnn_under"]["regime"].text == "under-parametrised"
+    assert f["dnn_over"]["msd_late_exponent"].value == pytest.approx(1.0, abs=0.05)
 
 
 def test_summary_page(records, tmp_path):
     from compare.summary import write_summary
-    roles = F.choose_roles(find_runs(records))
+    roles = R.choose_roles(find_runs(records))
     paths = F.make_figures(roles, tmp_path, pdf=False)
     md = write_summary(roles, paths, tmp_path, messages=["no thing: make one with `x`"], html=True)
     text = md.read_text()
-    for word in ("T_d", "e_inf", "q_EA", "phi_J", "Z_c", "N*/P", "theta", "gamma", "energy.png"):
+    for word in ("T_d", "e_inf", "q_EA", "phi_J", "Z_c", "N*/P", "theta", "gamma", "energy.png",
+                 "e(t_max) of CK at the p-spin's t_max", "reproduced", "verdict"):
         assert word in text, word
+    import json
+    js = json.loads((tmp_path / "summary.json").read_text())
+    assert set(js) == set(R.ROLES)
+    assert js["spheres_jam"]["phi_J"] == pytest.approx(0.84, abs=0.02)
+    assert js["dnn_over"]["regime"] == "over-parametrised"
     assert "make one with" in text
     assert (tmp_path / "summary.html").exists()
 
@@ -342,3 +377,14 @@ def test_missing_records_are_made_through_the_run_functions(tmp_path, monkeypatc
     assert any("python cli.py dnn jamming" in m for m in msgs)
     roles, _ = C.gather(out, (), make=True, echo=lambda *a, **k: None)
     assert roles["spheres_jam"] is not None and calls == [32]  # found, not made again
+
+
+def test_default_ck_runs_far_enough_for_the_plateau(records):
+    """compare's default CK record goes to t = 1e5 (the plateau and x are measured there), with the
+    p-spin's waiting times when a p-spin record is chosen."""
+    from commands.compare import default_config
+    _, _, cfg = default_config("ck", {})
+    assert cfg["tmax"] >= 1e5
+    roles = R.choose_roles(find_runs(records))
+    _, _, cfg = default_config("ck", {"pspin": roles["pspin"]})
+    assert cfg["tmax"] >= 1e5 and set(np.round(roles["pspin"]["tw"], 6)) <= set(np.round(cfg["tw"], 6))

@@ -18,6 +18,7 @@ from nets.dynamics import Dynamics, Ensemble
 from nets.hessian import full_hessian, hessian_eigenvalues
 from nets.losses import hinge, margins, n_delta
 from nets.models import Flat
+from nets.setup import sample_seeds
 from physics.config import ConfigError
 from physics.observables import Recorder, Recording, TWO_TIME
 
@@ -168,12 +169,6 @@ def test_wide_net_fits_and_narrow_does_not_on_the_same_data():
     assert N[0] < s["N_star"] < N[1]
 
 
-def test_locate_n_star():
-    from nets.jamming import locate_n_star
-    assert locate_n_star([10, 100, 1000], [0.5, 0.2, 0.0]) == pytest.approx(np.sqrt(100 * 1000))
-    assert np.isnan(locate_n_star([10, 100], [0.0, 0.0]))
-
-
 # ----------------------------------------------------------------------------- determinism, vmap
 
 def test_same_seed_same_record_and_other_seed_differs():
@@ -206,7 +201,7 @@ def test_sgd_with_momentum_runs_and_learns():
 
 def test_hessian_full_and_lanczos_agree():
     cfg = tiny()
-    seeds = nrun.sample_seeds(0, 0, 1)
+    seeds = sample_seeds(0, 0, 1)
     X, Y, _, _ = make_data(cfg, [seeds[0]["data"]], torch.device("cpu"), torch.float64)
     from nets.models import build_model, init_flat
     model = build_model(cfg, (5,)).double()
@@ -241,7 +236,8 @@ def test_validate_rejects(key, value):
                                               ("cnn", "cifar10", (3, 32, 32))])
 @pytest.mark.parametrize("bias", [False, True])
 def test_count_weights_matches_the_module(model, data, shape, bias):
-    from nets.models import build_model, count_weights
+    from nets.config import count_weights
+    from nets.models import build_model
     cfg = default_config(model=model, data=data, width=6, depth=3, bias=bias)
     assert count_weights(cfg, shape) == Flat(build_model(cfg, shape)).n
 
@@ -349,7 +345,7 @@ def test_batched_gradient_equals_vmap_of_grad_and_single_nets():
     """Ensemble.gradient (one backward through the vmapped forward) = vmap(vmap(grad)) = grad of
     each net on its own."""
     cfg = tiny(samples=3)
-    seeds = nrun.sample_seeds(0, 0, 3)
+    seeds = sample_seeds(0, 0, 3)
     X, Y, _, _ = make_data(cfg, [s["data"] for s in seeds], torch.device("cpu"), torch.float64)
     from nets.models import build_model, init_flat
     model = build_model(cfg, (5,)).double()

@@ -220,7 +220,7 @@ def test_cli_bad_input_exit_2(tmp_path, args, hint):
 
 def test_cli_small_run(tmp_path):
     from commands.pspin import command
-    from compare.runs import load_run
+    from compare.records import load_run
     res = CliRunner().invoke(command, ["--N", "40", "--tmax", "2", "--samples", "2",
                                        "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -3,7 +3,7 @@ import h5py
 import numpy as np
 import pytest
 
-from compare.runs import RunWriter, cached_run, config_hash, execute, load_run, run_path
+from compare.records import RunWriter, cached_run, config_hash, execute, load_run, run_path
 from physics.config import ConfigError
 from physics.observables import Recorder, Schedule
 
@@ -55,3 +55,43 @@ def test_config_error_writes_nothing(tmp_path):
     with pytest.raises(ConfigError):
         execute("pspin", {"N": 1}, bad, out=tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_force_rerun_interrupted_keeps_the_complete_record(tmp_path):
+    """--force on a complete record, then Ctrl-C: the complete record is untouched and the
+    interrupted rerun lies beside it, clearly named; a completed rerun replaces it."""
+    cfg = {"tmax": 20.0, "samples": 2, "seed": 1}
+    first = execute("pspin", cfg, fake_run, out=tmp_path)
+    before = first.path.read_bytes()
+    with pytest.raises(KeyboardInterrupt):
+        execute("pspin", cfg, lambda c, s, progress=None: fake_run(c, s, stop_at=5), out=tmp_path, force=True)
+    assert first.path.read_bytes() == before and load_run(first.path).status == "complete"
+    side = first.path.with_name(first.path.stem + ".rerun.h5")
+    assert load_run(side).status == "interrupted"
+    again = execute("pspin", cfg, fake_run, out=tmp_path, force=True)
+    assert again.path == first.path and again.status == "complete"
+
+
+@pytest.mark.parametrize("content", ["empty", "foreign", "no_attrs", "complete_no_data"])
+def test_broken_file_at_the_record_name_is_set_aside(tmp_path, content, capsys):
+    from compare.records import RecordError, find_runs
+    cfg = {"tmax": 20.0, "samples": 1, "seed": 2}
+    p = run_path(tmp_path, "pspin", cfg)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if content == "empty":
+        p.write_bytes(b"")
+    elif content == "foreign":
+        p.write_text("not hdf5 at all")
+    else:
+        with h5py.File(p, "w") as f:
+            if content == "complete_no_data":
+                f.attrs.update(system="pspin", config="{}", status="complete")
+            f.create_dataset("x", data=np.arange(3))
+    with pytest.raises(RecordError, match=p.name):
+        load_run(p)
+    skipped = []
+    assert find_runs(tmp_path, skipped=skipped) == [] and skipped and skipped[0][0] == p
+    run = execute("pspin", cfg, fake_run, out=tmp_path)
+    assert run.status == "complete"
+    assert list(tmp_path.glob(p.name + ".corrupt-*")), "the broken file is kept aside"
+    assert "moved aside" in capsys.readouterr().err

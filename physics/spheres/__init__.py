@@ -26,8 +26,9 @@ import time
 
 import numpy as np
 
-from physics.config import ConfigError, check_memory, require
-from physics.observables import Recorder, Schedule, drive
+from physics.config import check_memory
+from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
+from physics.schema import Param, Schema, require, show
 
 from . import packing
 from .packing import MIXTURES
@@ -35,48 +36,71 @@ from .packing import MIXTURES
 PROTOCOLS = ("jam", "age")
 
 
+LENGTH, TIME = "small diameters sigma", "sigma^2 / (mu eps)"
+FIRE = "FIRE (the minimiser of the jam protocol)"
+
+SCHEMA = Schema("spheres", [
+    Param("protocol", "jam", "str", choices=PROTOCOLS, cli=False,
+          help="jam: the jamming point and its structure; age: Langevin aging at fixed phi."),
+    Param("N", 1024, "int", lo=2, unit="particles",
+          help="Number of particles (the box must exceed twice the largest diameter)."),
+    Param("dim", 2, "int", choices=(2, 3), help="Space dimension."),
+    Param("mixture", "bidisperse", "str", choices=MIXTURES,
+          help="Diameters: bidisperse 1.0 and 1.4 (50:50), all 1.0, or polydisperse."),
+    Param("polydispersity", 0.0, "float", lo=0.0, hi=0.5, hi_open=True,
+          help="Relative standard deviation of the diameters (uniform distribution, mean 1); "
+               "> 0 implies --mixture polydisperse."),
+    Param("radii", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=LENGTH,
+          default_help="from --mixture",
+          help="Radii, comma-separated, assigned to the particles cyclically (e.g. 0.5,0.7 = the "
+               "bidisperse mixture). Overrides --mixture."),
+    Param("alpha", 2.0, "float", lo=2.0, hi=3.0,
+          help="Exponent of the pair energy (eps/alpha)(1 - r/sigma)^alpha: 2 harmonic, 2.5 Hertz."),
+    Param("seed", 0, "int", lo=0, help="Random seed: every packing's stream derives from it."),
+    Param("samples", 1, "int", lo=1, help="Independent packings."),
+    Param("fire_dt", 0.05, "float", lo=0.0, lo_open=True, cli=False, help=f"Initial step of {FIRE}."),
+    Param("fire_dt_max", 0.5, "float", lo=0.0, lo_open=True, cli=False, help=f"Largest step of {FIRE}."),
+    Param("e_tol", 1e-16, "float", lo=0.0, cli=False, unit="eps", help="E/N below this: unjammed."),
+    Param("f_tol", 1e-13, "float", lo=0.0, cli=False, unit="eps / sigma",
+          help="Largest force component below this: jammed and minimised."),
+    Param("max_steps", 2_000_000, "int", lo=1, cli=False, help=f"Most steps of {FIRE} per minimisation."),
+    Param("skin", 0.3, "float", lo=0.0, lo_open=True, cli=False, unit=LENGTH, help="Neighbour-list skin."),
+    Param("phi_start", 0.0, "float", lo=0.0, hi=1.0, hi_open=True, cli=False,
+          help="Packing fraction of the first compression step; 0: automatic (0.80 in 2D, 0.60 in 3D)."),
+    Param("dphi_start", 0.01, "float", lo=0.0, lo_open=True, cli=False,
+          help="First compression step in packing fraction."),
+    Param("tol", 1e-6, "float", lo=0.0, lo_open=True, hi=0.1, hi_open=True, unit="packing fraction",
+          help="Bracket on phi_J at which compress-and-bisect stops."),
+    Param("dphi_min", 1e-6, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True, cli=False,
+          help="Smallest phi - phi_J of the compression series."),
+    Param("dphi_max", 0.1, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True, cli=False,
+          help="Largest phi - phi_J of the compression series."),
+    Param("n_dphi", 11, "int", lo=1, cli=False, help="Points of the compression series (log-spaced)."),
+    Param("hessian_dphi", 1e-3, "float", lo=0.0, lo_open=True, hi=0.1, unit="packing fraction",
+          help="Normal modes of the packing at phi_J + this."),
+    Param("dense_max", 4000, "int", lo=0, cli=False,
+          help="Dense eigvalsh up to this many degrees of freedom."),
+    Param("n_modes", 200, "int", lo=1, cli=False, help="Lowest modes from eigsh beyond dense_max."),
+    Param("gap_max", 0.5, "float", lo=0.0, lo_open=True, cli=False,
+          help="Gaps recorded up to h = r/sigma - 1 < gap_max."),
+    Param("phi", 0.86, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True,
+          help="Packing fraction of the aging run (2D bidisperse jams near 0.84)."),
+    Param("T", 1e-5, "float", lo=0.0, unit="eps (k_B = 1)", help="Temperature."),
+    Param("dt", 0.01, "float", lo=0.0, lo_open=True, hi=0.1, unit=TIME,
+          help="Time step, unit friction mu (<= 0.1: stability of the harmonic contacts)."),
+    Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, unit=TIME, help="Duration of the run (>= dt)."),
+    Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=TIME,
+          default_help="5 log-spaced from tmax/1000 to tmax/10", help="Waiting times, comma-separated, each < tmax."),
+    Param("Q_a", 0.3, "float", lo=0.0, lo_open=True, unit=LENGTH,
+          help="Overlap threshold a of Q: a coordinate counts as not moved if |dx| < a "
+               "(0.3 = about a third of a particle)."),
+], check=lambda c: _cross_checks(c))
+
+
 def default_config(**overrides) -> dict:
-    cfg = {
-        "protocol": "jam",
-        "N": 1024,
-        "dim": 2,
-        "mixture": "bidisperse",      # bidisperse (1.0, 1.4; 50:50) | monodisperse | polydisperse
-        "polydispersity": 0.0,        # relative std of the diameters (mixture polydisperse)
-        "radii": None,                # user radii, assigned cyclically; overrides mixture
-        "alpha": 2.0,                 # 2 harmonic, 2.5 Hertz
-        "seed": 0,
-        "samples": 1,
-        # FIRE
-        "fire_dt": 0.05,
-        "fire_dt_max": 0.5,
-        "e_tol": 1e-16,               # E/N below this: unjammed
-        "f_tol": 1e-13,               # largest force component below this: jammed and minimised
-        "max_steps": 2_000_000,
-        "skin": 0.3,                  # neighbour-list skin, in small diameters
-        # jam
-        "phi_start": 0.0,             # 0: automatic (0.80 in 2D, 0.60 in 3D)
-        "dphi_start": 0.01,
-        "tol": 1e-6,                  # bracket on phi_J
-        "dphi_min": 1e-6,
-        "dphi_max": 0.1,
-        "n_dphi": 11,
-        "hessian_dphi": 1e-3,         # packing phi_J + this for the normal modes
-        "dense_max": 4000,            # dense eigvalsh up to this many degrees of freedom
-        "n_modes": 200,               # lowest modes from eigsh beyond
-        "gap_max": 0.5,               # gaps recorded up to h = r/sigma - 1 < gap_max
-        # age
-        "phi": 0.86,
-        "T": 1e-5,
-        "dt": 0.01,
-        "tmax": 1000.0,
-        "tw": None,                   # waiting times (None: 5 log-spaced from tmax/1000 to tmax/10)
-        "Q_a": 0.3,                   # overlap threshold a, in small diameters
-    }
-    unknown = set(overrides) - set(cfg)
-    if unknown:
-        raise KeyError(f"unknown config keys {sorted(unknown)}")
-    cfg.update(overrides)
-    return cfg
+    """Every parameter of a spheres run: SCHEMA's defaults with `overrides` (unknown key ->
+    ConfigError)."""
+    return SCHEMA.config(**overrides)
 
 
 def _diameters(cfg, rng) -> np.ndarray:
@@ -87,37 +111,28 @@ def _phi_start(cfg) -> float:
     return cfg["phi_start"] or (0.80 if cfg["dim"] == 2 else 0.60)
 
 
-def validate(cfg: dict) -> None:
-    require(cfg["protocol"] in PROTOCOLS, "protocol", f"must be one of {PROTOCOLS}")
-    require(cfg["dim"] in (2, 3), "dim", f"dimension {cfg['dim']} is not supported; allowed: 2 or 3")
-    require(int(cfg["N"]) == cfg["N"] and cfg["N"] >= 2, "N", f"N = {cfg['N']}: need an integer N >= 2 particles")
-    require(0.0 < cfg["phi"] < 1.0, "phi", f"phi = {cfg['phi']}: the packing fraction must be in (0, 1)")
-    require(cfg["mixture"] in MIXTURES, "mixture", f"must be one of {MIXTURES}")
-    require(0.0 <= cfg["polydispersity"] < 0.5, "polydispersity", "must be in [0, 0.5) (relative std of the diameters)")
-    if cfg["radii"] is not None:
-        require(len(cfg["radii"]) >= 1 and all(r > 0 for r in cfg["radii"]), "radii",
-                "give one or more positive radii")
-    require(2.0 <= cfg["alpha"] <= 3.0, "alpha", f"alpha = {cfg['alpha']}: allowed 2 <= alpha <= 3 (2 harmonic, 2.5 Hertz)")
-    require(cfg["samples"] >= 1, "samples", "need at least 1 sample")
-    require(cfg["T"] >= 0, "T", "temperature must be >= 0")
-    require(cfg["dt"] > 0, "dt", "time step must be > 0")
-    require(cfg["tmax"] >= cfg["dt"], "tmax", "tmax must be >= dt")
-    require(0 < cfg["tol"] < 0.1, "tol", "the phi_J bracket must be in (0, 0.1)")
-    require(0 < cfg["Q_a"], "Q_a", "overlap threshold must be > 0")
-    require(0 < cfg["dphi_min"] < cfg["dphi_max"] < 1, "dphi_min", "need 0 < dphi_min < dphi_max < 1")
-    require(cfg["fire_dt"] > 0 and cfg["fire_dt_max"] >= cfg["fire_dt"], "fire_dt", "need 0 < fire_dt <= fire_dt_max")
-    if cfg["protocol"] == "age":
-        require(cfg["T"] > 0 or True, "T", "")
+def _cross_checks(cfg: dict) -> None:
+    require(cfg["dphi_min"] < cfg["dphi_max"], "dphi_min", show(cfg["dphi_min"]),
+            f"dphi_min < dphi_max = {cfg['dphi_max']:g}")
+    require(cfg["fire_dt"] <= cfg["fire_dt_max"], "fire_dt", show(cfg["fire_dt"]),
+            f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
+    require(cfg["tmax"] >= cfg["dt"], "tmax", show(cfg["tmax"]), f"tmax >= dt = {cfg['dt']:g}")
+    if cfg["tw"] is not None:
+        require(all(w < cfg["tmax"] for w in cfg["tw"]), "tw", show(cfg["tw"]),
+                f"waiting times in (0, tmax = {cfg['tmax']:g})")
     # the box must be larger than twice the largest diameter (minimum image of every pair)
     diam = _diameters(cfg, np.random.default_rng(0))
     phis = [cfg["phi"]] if cfg["protocol"] == "age" else [_phi_start(cfg), 0.9 if cfg["dim"] == 2 else 0.7]
     for ph in phis:
         L = packing.box_side(diam, ph, cfg["dim"])
-        require(L > 2.0 * diam.max() + 0.1, "N",
-                f"N = {cfg['N']} is too small at phi = {ph:.3g}: the box side {L:.3g} must exceed "
-                f"twice the largest diameter; use more particles")
-    if cfg["protocol"] == "age":
-        require(cfg["dt"] <= 0.1, "dt", "dt must be <= 0.1 (stability of the harmonic contacts)")
+        require(L > 2.0 * diam.max() + 0.1, "N", f"N = {cfg['N']}",
+                f"N large enough that the box side (here {L:.3g} at phi = {ph:.3g}) exceeds twice "
+                "the largest diameter: use more particles")
+
+
+def validate(cfg: dict) -> None:
+    """Check every parameter (ConfigError names the bad one)."""
+    SCHEMA.validate(cfg)
 
 
 def _fire_kw(cfg) -> dict:
@@ -143,7 +158,8 @@ def _run_jam(cfg, sink, progress):
     N, dim, alpha, S = cfg["N"], cfg["dim"], float(cfg["alpha"]), cfg["samples"]
     n_dof = dim * N
     dense = n_dof <= cfg["dense_max"]
-    check_memory(3 * 8.0 * n_dof ** 2 if dense else 8.0 * n_dof * 60, "N", "the dense Hessian")
+    check_memory(3 * 8.0 * n_dof ** 2 if dense else 8.0 * n_dof * 60, "N",
+                 f"N = {N} (the {'dense' if dense else 'sparse'} Hessian of {n_dof} degrees of freedom)")
     sink.begin([], [], samples=S)
     dphis = np.logspace(math.log10(cfg["dphi_min"]), math.log10(cfg["dphi_max"]), cfg["n_dphi"])
     keys = ("phi_J", "phi_lo", "phi_hi", "Z", "contacts", "N_nonrattlers", "isostatic", "energy_J",
@@ -215,28 +231,51 @@ def _run_jam(cfg, sink, progress):
 
 
 def _run_age(cfg, sink, progress):
+    """Langevin aging of the samples one after the other; a checkpoint after every measurement
+    (sample index, the Langevin state with Numba's noise generator, the recorder's snapshots)."""
     from .langevin import LangevinState
     N, dim, S = cfg["N"], cfg["dim"], cfg["samples"]
     sch = Schedule(cfg["dt"], cfg["tmax"], cfg["tw"])
     sink.begin(sch.t, sch.tw, samples=S)
     energies = []
+    first, k_done, saved = 0, None, None
+    resume = resume_state(sink)
+    if resume is not None:
+        k_done, saved = resume
+        first = int(saved["sample"])
+        energies = [float(e) for e in saved["energies"]]
     for s, rng in enumerate(_streams(cfg)):
+        if s < first:
+            continue
         diam = _diameters(cfg, rng)
         L = packing.box_side(diam, cfg["phi"], dim)
         pos = packing.random_positions(N, dim, L, rng)
         state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
                               int(rng.integers(2 ** 31 - 1)), cfg["skin"])
         rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"])
+        start = 0
+        if saved is not None and s == first:
+            state.restore(saved["langevin"])
+            rec.restore(saved["recorder"])
+            start = k_done + 1
+
+        def snapshot(k, s=s):
+            st = {"sample": s, "energies": list(energies), "langevin": state.state(),
+                  "recorder": rec.state()}
+            if S > 1:
+                st["where"] = f"t = {float(sch.t[k]):g} of sample {s + 1} of {S}"
+            return st
 
         def measure(k, step):
             rec.observe(step, state.unwrapped().reshape(1, -1), state.energy / N)
+            checkpoint(sink, k, lambda: snapshot(k))
 
         def prog(done, total, s=s):
             if progress is not None:
                 progress(s * total + done, S * total)
-        drive(sch, state.advance, measure, prog)
+        drive(sch, state.advance, measure, prog, start=start)
         energies.append(state.energy / N)
     return {"energy_final": float(np.mean(energies)), "n_steps": sch.n_steps}
 
 
-__all__ = ["run", "default_config", "validate", "PROTOCOLS"]
+__all__ = ["run", "default_config", "validate", "PROTOCOLS", "SCHEMA"]

@@ -12,9 +12,14 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
-def min_image(dx, L):
+def min_image_array(dx, L):
+    """dx (any shape, NumPy) brought to its nearest periodic image, in [-L/2, L/2): the one
+    minimum-image formula of the project."""
     return dx - L * np.floor(dx / L + 0.5)
+
+
+min_image = njit(cache=True)(min_image_array)
+"""The same formula compiled by Numba, for the kernels (scalars)."""
 
 
 @njit(cache=True)
@@ -120,8 +125,7 @@ def all_pairs_within(pos, diam, L, skin):
     """Reference: every pair (i < j) with minimum-image r < sigma_ij + skin, by brute force (NumPy)."""
     N = len(pos)
     i, j = np.triu_indices(N, 1)
-    dx = pos[i] - pos[j]
-    dx -= L * np.floor(dx / L + 0.5)
+    dx = min_image_array(pos[i] - pos[j], L)
     r = np.sqrt((dx * dx).sum(1))
     keep = r < 0.5 * (diam[i] + diam[j]) + skin
     return i[keep], j[keep]

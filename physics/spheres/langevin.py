@@ -8,6 +8,8 @@ the recorder sees) are exact. The noise comes from Numba's own generator, seeded
 """
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 from numba import njit
 
@@ -19,6 +21,35 @@ from .forces import energy_forces_wrapped
 @njit(cache=True)
 def seed_noise(seed):
     np.random.seed(seed)
+
+
+class _NumbaRandomState(ctypes.Structure):
+    """Numba's Mersenne Twister state (rnd_state_t in numba/_random.c), the generator behind
+    np.random inside jitted code. Numba's own rnd_get_state/rnd_set_state leave out the cached
+    second Gaussian of the polar method, which a bit-for-bit resume needs."""
+    _fields_ = [("index", ctypes.c_int), ("mt", ctypes.c_uint * 624), ("has_gauss", ctypes.c_int),
+                ("gauss", ctypes.c_double), ("is_initialized", ctypes.c_int)]
+
+
+def _numba_random_state() -> _NumbaRandomState:
+    from numba import _helperlib
+    return _NumbaRandomState.from_address(_helperlib.rnd_get_np_state_ptr())
+
+
+def noise_state() -> dict:
+    """The full state of Numba's np.random generator of this thread (JSON-able and an array)."""
+    st = _numba_random_state()
+    return {"index": int(st.index), "mt": np.array(st.mt, dtype=np.uint32),
+            "has_gauss": int(st.has_gauss), "gauss": float(st.gauss)}
+
+
+def set_noise_state(state: dict) -> None:
+    st = _numba_random_state()
+    st.index = int(state["index"])
+    ctypes.memmove(st.mt, np.ascontiguousarray(state["mt"], dtype=np.uint32).ctypes.data, 624 * 4)
+    st.has_gauss = int(state["has_gauss"])
+    st.gauss = float(state["gauss"])
+    st.is_initialized = 1
 
 
 @njit(cache=True)
@@ -94,6 +125,23 @@ class LangevinState:
                 self.nl.grow(2 * len(self.nl.idx))
                 E = self._refresh(True)
             self.energy = E
+
+    def state(self) -> dict:
+        """Everything the next steps depend on: positions, image counts, forces, energy, the
+        neighbour list as it is, and the noise generator."""
+        return {"pos": self.pos.copy(), "img": self.img.copy(), "frc": self.frc.copy(),
+                "energy": float(self.energy), "nl_start": self.nl.start.copy(),
+                "nl_idx": self.nl.idx.copy(), "nl_ref": self.nl.ref.copy(), "noise": noise_state()}
+
+    def restore(self, st: dict) -> None:
+        self.pos[:] = st["pos"]
+        self.img[:] = st["img"]
+        self.frc[:] = st["frc"]
+        self.energy = float(st["energy"])
+        self.nl.start = np.array(st["nl_start"], dtype=np.int64)
+        self.nl.idx = np.array(st["nl_idx"], dtype=np.int64)
+        self.nl.ref = np.array(st["nl_ref"], dtype=np.float64)
+        set_noise_state(st["noise"])
 
     def unwrapped(self) -> np.ndarray:
         return self.pos + self.L * self.img

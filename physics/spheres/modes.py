@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .cells import min_image_array
 from .forces import pair_table
 
 
@@ -28,8 +29,7 @@ def hessian(pos, diam, L, alpha, keep=None) -> sp.csr_matrix:
     sel = np.flatnonzero(keep)
     ds, ps = diam[sel], pos[sel]
     s = 0.5 * (ds[i] + ds[j])
-    dx = ps[i] - ps[j]
-    dx -= L * np.floor(dx / L + 0.5)
+    dx = min_image_array(ps[i] - ps[j], L)
     r = np.sqrt((dx * dx).sum(1))
     nvec = dx / r[:, None]
     x = -h

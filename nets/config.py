@@ -1,0 +1,206 @@
+"""The parameters of a nets run: the schema (names, defaults, units, ranges, help), the checks
+that tie parameters together, the weight count and the memory guard.
+
+Importing this module does not import torch (the command line builds its options from SCHEMA;
+`python cli.py dnn --help` stays fast); only the CUDA check imports it, when device is cuda.
+"""
+from __future__ import annotations
+
+import math
+
+from physics.config import check_memory
+from physics.observables import Schedule
+from physics.schema import Param, Schema, require, show
+
+PROTOCOLS = ("langevin", "jamming")
+DATASETS = ("random", "teacher", "mnist", "cifar10", "digits")
+IMAGE_DATASETS = ("mnist", "cifar10", "digits")
+MODELS = ("fc", "cnn")
+ACTIVATIONS = ("relu", "tanh")
+INITS = ("default", "orthogonal")
+LOSSES = ("hinge", "mse", "cross_entropy")
+DYNAMICS = ("langevin", "sgd")
+PRECISIONS = ("float32", "float64")
+DEVICES = ("auto", "cpu", "cuda")
+MINIMISERS = ("adam",)
+
+TIME = "time units (t = steps x lr)"
+LOSS = "loss units"
+
+DATA_HELP = ("Data set: random (Gaussian inputs, random +-1 labels), teacher (labels of a random "
+             "teacher net), mnist / cifar10 (standard files in --data-dir, parity labels, PCA to d), "
+             "digits (scikit-learn's 8x8 digits, parity labels, PCA to d; needs scikit-learn).")
+
+SCHEMA = Schema("dnn", [
+    Param("protocol", "langevin", "str", choices=PROTOCOLS, cli=False,
+          help="langevin: training measured by the recorder; jamming: T = 0 sweep over widths."),
+    # data
+    Param("data", "random", "str", choices=DATASETS, help=DATA_HELP),
+    Param("data_dir", "data", "str",
+          help="Folder with the MNIST idx files or cifar-10-batches-py (nothing is downloaded)."),
+    Param("P", 1000, "int", lo=1, unit="points", help="Number of training points P."),
+    Param("P_test", 500, "int", lo=1, cli=False, unit="points", help="Number of test points."),
+    Param("d", 10, "int", lo=1,
+          help="Input dimension d (PCA components for image data); inputs have norm sqrt(d)."),
+    Param("teacher_width", 8, "int", lo=1, cli=False, help="Width of the teacher net (data teacher)."),
+    # model
+    Param("model", "fc", "str", choices=MODELS,
+          help="fc: fully connected; cnn: small conv net (image data only)."),
+    Param("width", 50, "int", lo=1, help="Width of the hidden layers (channels for --model cnn)."),
+    Param("depth", 2, "int", lo=1, help="Number of hidden layers (conv layers for --model cnn)."),
+    Param("activation", "relu", "str", choices=ACTIVATIONS, help="Activation function."),
+    Param("bias", False, "bool", help="Biases in every layer."),
+    Param("init", "default", "str", choices=INITS,
+          help="default: U(+-1/sqrt(fan_in)) (PyTorch's rule); orthogonal: orthogonal weights, zero biases."),
+    # loss
+    Param("loss", "hinge", "str", choices=LOSSES,
+          help="Quadratic hinge on margins 1 - y f, mean squared error, or binary cross-entropy "
+               "of the logit f."),
+    Param("l2", 0.0, "float", lo=0.0,
+          help="L2 penalty l2 |w|^2 / 2 added to the energy (not to the recorded loss)."),
+    Param("delta_tol", 1e-6, "float", lo=0.0, cli=False,
+          help="A constraint is unsatisfied when its margin Delta > delta_tol."),
+    # dynamics (time t = steps * lr)
+    Param("dynamics", "langevin", "str", choices=DYNAMICS,
+          help="langevin: full batch, w <- w - lr grad L + sqrt(2 T lr) N(0,1); sgd: minibatch SGD "
+               "with momentum (plus the same noise if T > 0)."),
+    Param("T", 1e-6, "float", lo=0.0, unit=LOSS, help="Temperature T of the Langevin noise."),
+    Param("lr", 0.2, "float", lo=0.0, lo_open=True, unit=TIME,
+          help="Learning rate = time step."),
+    Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, unit=TIME,
+          help="Duration (at least one step, at most 1e9 steps)."),
+    Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, min_len=1, unit=TIME,
+          default_help="5 log-spaced from tmax/1000 to tmax/10",
+          help="Waiting times, comma-separated, each < tmax."),
+    Param("per_decade", 20, "int", lo=1, cli=False, help="Measurement times per decade."),
+    Param("batch", 32, "int", lo=1, help="Minibatch size (sgd only; <= P)."),
+    Param("momentum", 0.5, "float", lo=0.0, hi=0.999, help="Momentum (sgd only)."),
+    # response and overlap
+    Param("h", 1e-5, "float", lo=0.0, unit=LOSS,
+          help="Field of the response twins (energy -h eps.w); 0: chi not measured."),
+    Param("q_factor", 10.0, "float", lo=0.0, lo_open=True, cli=False,
+          help="Overlap threshold a = std(w_init) / q_factor."),
+    # Hessian at the end
+    Param("hessian_k", 20, "int", lo=0,
+          help="Hessian eigenvalues at the end: all of them for N <= 1500, else the k largest "
+               "(Lanczos); 0: none."),
+    Param("hessian_full_max", 1500, "int", lo=0, cli=False,
+          help="Full Hessian spectrum up to this many weights."),
+    # jamming sweep (T = 0 minimisation with Adam)
+    Param("widths", [2, 4, 8, 16, 32], "ints", lo=1, min_len=1, help="Widths to minimise at (jamming)."),
+    Param("minimiser", "adam", "str", choices=MINIMISERS, cli=False, help="Minimiser of the jamming sweep."),
+    Param("min_lr", 1e-3, "float", lo=0.0, lo_open=True, flag="lr",
+          help="Adam step at the start; it decays as lr / (1 + step / decay-steps)."),
+    Param("decay_steps", 1e4, "float", lo=0.0, lo_open=True, unit="steps",
+          help="Decay scale of the Adam step."),
+    Param("max_steps", 20000, "int", lo=1, unit="steps",
+          help="Most Adam steps per width (a net stops earlier once N_Delta = 0)."),
+    # samples, seed, where and how
+    Param("samples", 1, "int", lo=1, help="Nets trained at once (independent data, init and noise)."),
+    Param("first_sample", 0, "int", lo=0, cli=False,
+          help="Index of the first sample (its seeds do not depend on how many run together)."),
+    Param("seed", 0, "int", lo=0, help="Random seed: data, initialisation and noise all derive from it."),
+    Param("device", "auto", "str", choices=DEVICES, help="auto: CUDA when available, else CPU."),
+    Param("precision", "float32", "str", choices=PRECISIONS, help="Floating-point precision."),
+], check=lambda c: _cross_checks(c),
+    # the papers minimise in float64 (SCIENCE.md, section 4), on fewer points
+    protocol_defaults={"jamming": {"precision": "float64", "P": 500}})
+
+
+def default_config(**overrides) -> dict:
+    """Every parameter of a run (flat, JSON-able): SCHEMA's defaults (those of the jamming
+    protocol when protocol="jamming") with `overrides` (unknown key -> ConfigError)."""
+    return SCHEMA.config(**overrides)
+
+
+def validate(config: dict) -> dict:
+    """Check every parameter; raise ConfigError(key, 'got X; allowed: ...')."""
+    SCHEMA.validate(config)
+    return config
+
+
+def count_weights(config: dict, in_shape: tuple) -> int:
+    """Number of weights N of nets.models.build_model(config, in_shape), without building it."""
+    w, L, b = config["width"], config["depth"], int(bool(config["bias"]))
+    if config["model"] == "fc":
+        d = int(math.prod(in_shape))
+        return d * w + (L - 1) * w * w + w + b * (L * w + 1)
+    C = in_shape[0]
+    return 9 * C * w + (L - 1) * 9 * w * w + w + b * (L * w + 1)
+
+
+def n_weights(config) -> int:
+    shape = (config["d"],) if config["model"] == "fc" else (1, 8, 8)
+    return count_weights(config, shape)
+
+
+def memory_estimate(config, n: int, nw: int) -> float:
+    """Bytes of a Langevin run of `samples` nets of n weights with nw response twins each."""
+    b = 8 if config["precision"] == "float64" else 4
+    K, P = config["samples"], config["P"]
+    slots = (1 + nw) * K
+    act = slots * (P if config["dynamics"] == "langevin" else config["batch"]) * config["width"] * config["depth"] * 6
+    return b * (slots * n * 4 + K * (P + config["P_test"]) * config["d"] + act)
+
+
+def n_twins(config) -> int:
+    """Response twins per net (one per waiting time when h > 0)."""
+    if config["h"] <= 0:
+        return 0
+    return Schedule(dt=config["lr"], t_max=config["tmax"], tw=config["tw"],
+                    per_decade=config["per_decade"]).nw
+
+
+BLAME = ("width", "depth", "P", "d", "P_test", "samples")
+"""Parameters that make a Langevin run big, in the order they are blamed on a tie."""
+
+
+def check_langevin_memory(config, n: int | None = None) -> None:
+    """Refuse a Langevin run that would not fit in memory, naming the parameter that makes it
+    big: the one whose default value would shrink the estimate most (samples if none would)."""
+    nw = n_twins(config)
+
+    def need(c):
+        return memory_estimate(c, n if n is not None and c is config else n_weights(c), nw)
+
+    total = need(config)
+    blame, best = "samples", 0.0
+    for key in BLAME:
+        smaller = dict(config, **{key: min(config[key], SCHEMA.default(key, config["protocol"]))})
+        gain = total - need(smaller)
+        if gain > best:
+            blame, best = key, gain
+    K, nn = config["samples"], n if n is not None else n_weights(config)
+    check_memory(total, blame, f"{blame} = {config[blame]} ({K} net(s) of {nn} weights, "
+                 f"{nw} response twin(s) each)")
+
+
+def check_jamming_memory(config, n_max: int | None = None) -> None:
+    """Refuse a jamming sweep whose widest net would not fit in memory (n_max: its weights)."""
+    widest = max(config["widths"])
+    n = n_max if n_max is not None else n_weights(dict(config, width=widest))
+    b = 8 if config["precision"] == "float64" else 4
+    K = config["samples"]
+    check_memory(b * K * (6 * n + 4 * config["P"] * widest * config["depth"]), "widths",
+                 f"widths up to {widest} ({K} net(s) of {n} weights at the widest)")
+
+
+def _cross_checks(c: dict) -> None:
+    require(c["tmax"] >= c["lr"], "tmax", show(c["tmax"]), f"at least one step: tmax >= lr = {c['lr']:g}")
+    require(c["tmax"] / c["lr"] <= 1e9, "tmax", show(c["tmax"]),
+            f"at most 1e9 steps: tmax <= 1e9 lr = {1e9 * c['lr']:g} (or raise lr)")
+    if c["tw"] is not None:
+        require(all(v < c["tmax"] for v in c["tw"]), "tw", show(c["tw"]),
+                f"waiting times in (0, tmax = {c['tmax']:g})")
+    if c["dynamics"] == "sgd":
+        require(c["batch"] <= c["P"], "batch", show(c["batch"]), f"a minibatch <= P = {c['P']}")
+    if c["model"] == "cnn":
+        require(c["data"] in IMAGE_DATASETS, "model", "'cnn' with data = " + show(c["data"]),
+                f"the conv net only with image data ({', '.join(IMAGE_DATASETS)})")
+    if c["data"] == "digits":
+        require(c["d"] <= 64, "d", show(c["d"]), "d <= 64 (the 8x8 digits have 64 pixels)")
+    if c["device"] == "cuda":
+        import torch
+        require(torch.cuda.is_available(), "device", "'cuda'", "cpu or auto (CUDA is not available here)")
+    if c["model"] == "fc":
+        (check_langevin_memory if c["protocol"] == "langevin" else check_jamming_memory)(c)

@@ -1,0 +1,37 @@
+"""Findings: the one estimator of each quantity the papers state (shared/DESIGN.md, "Findings").
+
+Every estimator takes arrays (never a record, never a plot), returns an `Estimate` (value, error,
+the window it used, a note) and is the only definition of its finding in the project: commands,
+`compare`, `show`, the sweeps and the paper reports all call these.
+
+    plateau            q_EA: C at the flattest point of C(tw, tw + lag) against log lag
+    fdt_slope          x and the break point of the FDT plot, per tw and pooled
+    n_star             N* of nets: where N_Delta/N crosses 0.1, log-interpolated between widths
+    regime             over-/under-parametrised: N_Delta > 0.1 N is under (Geiger et al. 2019)
+    relaxation_time    tau: first crossing of a fraction of the shortest-lag value, in log lag
+    power_law_fit      slope of log y against log x in a stated window, with error and the
+                       spread of the slope when the window shrinks (its sensitivity)
+    power_law_approach asymptote of y = y_inf + A t^-a (an energy approaching e_inf), with the
+                       change still ahead after the window and the sensitivity to the window
+    distance_to_reference  mean |sample mean - reference curve| (finite N against CK), with a
+                       bootstrap error over samples and the noise floor
+    late_exponent      power-law exponent over the last decade of lags (msd growth)
+    tail_exponent      exponent of a density P(v) ~ v^a near v = 0 (maximum likelihood)
+    log_histogram      density on log-spaced bins, with Poisson errors
+    jamming_window     where the scaling above phi_J holds at finite N
+    verdict            "reproduced" | "partly" | "not reproduced" from a stated tolerance
+
+`PUBLISHED` (physics/published.py, re-exported here) is the one table of published and analytic
+constants, each with its source.
+"""
+from __future__ import annotations
+
+from physics.analysis.estimate import NAN, Estimate, none  # noqa: F401
+from physics.analysis.fits import (  # noqa: F401
+    distance_to_reference, late_exponent, log_histogram, power_law_approach, power_law_fit,
+    tail_exponent)
+from physics.analysis.jamming import jamming_window, n_star, regime  # noqa: F401
+from physics.analysis.twotime import (  # noqa: F401
+    fdt_slope, lag_curve, plateau, plateau_of, relaxation_time, response_linearity)
+from physics.analysis.verdicts import VERDICTS, verdict  # noqa: F401
+from physics.published import PUBLISHED, Published, phi_J_published  # noqa: F401 (one table, re-exported)

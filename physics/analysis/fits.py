@@ -1,0 +1,185 @@
+"""Fits: power laws in a stated window (with error and window sensitivity), the approach to an
+asymptote, distances to a reference curve, tail exponents of densities, log histograms."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from physics.analysis.estimate import NAN, Estimate, _finite, none
+
+def power_law_fit(x, y, window=(None, None), shrink: float = 2.0) -> Estimate:
+    """Slope of ln y against ln x for window[0] <= x <= window[1] (None: no bound), with the
+    standard error of the least-squares slope (scipy.stats.linregress). extra["sensitivity"]:
+    the largest change of the slope when either end of the window moves in by `shrink` (x
+    factor), a measure of how much the number depends on the window; extra["amplitude"]."""
+    from scipy import stats
+
+    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+    ok = _finite(x, y) & (x > 0) & (y > 0)
+    lo, hi = window
+    if lo is not None:
+        ok &= x >= lo
+    if hi is not None:
+        ok &= x <= hi
+    if ok.sum() < 3:
+        return none(f"fewer than 3 positive points in the window {window}")
+    lx, ly = np.log(x[ok]), np.log(y[ok])
+    fit = stats.linregress(lx, ly)
+    used = (float(np.exp(lx.min())), float(np.exp(lx.max())))
+    sens = []
+    for a, b in ((lx.min() + math.log(shrink), lx.max()), (lx.min(), lx.max() - math.log(shrink))):
+        sel = (lx >= a - 1e-12) & (lx <= b + 1e-12)
+        if sel.sum() >= 3:
+            sens.append(abs(stats.linregress(lx[sel], ly[sel]).slope - fit.slope))
+    return Estimate(float(fit.slope), float(fit.stderr), used,
+                    note=f"log-log least squares, {int(ok.sum())} points, x in [{used[0]:.3g}, {used[1]:.3g}]",
+                    extra={"amplitude": float(math.exp(fit.intercept)),
+                           "sensitivity": float(max(sens)) if sens else NAN, "points": int(ok.sum())})
+
+
+def power_law_approach(t, y, window=(None, None), shrink: float = 3.0) -> Estimate:
+    """Asymptote y_inf of a power-law approach y(t) = y_inf + A t^(-a), fitted by least squares
+    (scipy.optimize.curve_fit, all three free) for window[0] <= t <= window[1]; error: the
+    standard error of y_inf. extra: "exponent" a (+ "exponent_error"), "amplitude" A,
+    "remaining" = A t_end^(-a), the change the power law still predicts after the last time of
+    the window (how far the data has yet to go), and "sensitivity", the largest change of y_inf
+    when either end of the window moves in by `shrink` (x factor). None with fewer than 5
+    points or when the fit does not converge to a decaying power law (a <= 0)."""
+    from scipy.optimize import curve_fit
+
+    t, y = np.asarray(t, float).ravel(), np.asarray(y, float).ravel()
+    ok = _finite(t, y) & (t > 0)
+    lo, hi = window
+    if lo is not None:
+        ok &= t >= lo
+    if hi is not None:
+        ok &= t <= hi
+    if ok.sum() < 5:
+        return none(f"fewer than 5 points in the window {window}")
+    lt, yy = np.log(t[ok]), y[ok]
+
+    def model(x, y_inf, amp, a):
+        return y_inf + amp * np.exp(-a * x)
+
+    def fit(sel):
+        # start: a = 0.5, y_inf a little beyond the last point in the direction of the decay
+        x, v = lt[sel], yy[sel]
+        step = v[-1] - v[len(v) // 2]
+        a0 = 0.5
+        y0 = v[-1] + step
+        amp0 = (v[0] - y0) * math.exp(a0 * x[0])
+        p, cov = curve_fit(model, x, v, p0=(y0, amp0, a0), maxfev=20000)
+        return p, cov
+
+    try:
+        p, cov = fit(np.ones(lt.size, bool))
+    except (RuntimeError, ValueError):
+        return none("the power-law fit did not converge")
+    if not p[2] > 0 or not np.all(np.isfinite(cov)):
+        return none(f"no decaying power law (fitted exponent {p[2]:.3g})")
+    err = np.sqrt(np.diag(cov))
+    used = (float(math.exp(lt.min())), float(math.exp(lt.max())))
+    sens = []
+    for a, b in ((lt.min() + math.log(shrink), lt.max()), (lt.min(), lt.max() - math.log(shrink))):
+        sel = (lt >= a - 1e-12) & (lt <= b + 1e-12)
+        if sel.sum() >= 5:
+            try:
+                sens.append(abs(fit(sel)[0][0] - p[0]))
+            except (RuntimeError, ValueError):
+                pass
+    remaining = float(p[1] * used[1] ** (-p[2]))
+    return Estimate(float(p[0]), float(err[0]), used,
+                    note=f"y = y_inf + A t^-a, least squares, {int(ok.sum())} points, "
+                         f"t in [{used[0]:.3g}, {used[1]:.3g}]; a = {p[2]:.3g} +- {err[2]:.2g}",
+                    extra={"exponent": float(p[2]), "exponent_error": float(err[2]),
+                           "amplitude": float(p[1]), "remaining": remaining,
+                           "sensitivity": float(max(sens)) if sens else NAN, "points": int(ok.sum())})
+
+
+def distance_to_reference(samples, reference, boot: int = 200, seed: int = 0) -> Estimate:
+    """How far the sample mean of a measured curve lies from a reference curve (e.g. finite-N
+    p-spin against the N = infinity CK solution at the same points).
+
+    samples [S, ...] (NaN where not measured), reference broadcastable to samples[0]. Value: the
+    mean over the points where both are finite of |mean over samples - reference|. Error: the
+    standard deviation of that distance over `boot` bootstrap resamplings of the samples (NaN with
+    one sample). extra: "floor", the mean standard error of the sample mean over the same points
+    (the distance that sampling noise alone gives, ~0.8 floor for an unbiased mean), "signed",
+    the mean of (mean - reference), "points", "samples"."""
+    X = np.asarray(samples, float)
+    ref = np.broadcast_to(np.asarray(reference, float), X.shape[1:]).ravel()
+    X = X.reshape(X.shape[0], -1)
+    S = X.shape[0]
+    with np.errstate(all="ignore"):
+        cnt = np.sum(np.isfinite(X), axis=0)
+        m = np.where(cnt > 0, np.nansum(X, axis=0) / np.maximum(cnt, 1), np.nan)
+        ok = np.isfinite(m) & np.isfinite(ref)
+        if not ok.any():
+            return none("no point where both the samples and the reference are finite")
+        d = np.abs(m[ok] - ref[ok])
+        var = np.nansum((X[:, ok] - m[ok]) ** 2, axis=0) / np.maximum(cnt[ok] - 1, 1)
+        sem = np.where(cnt[ok] > 1, np.sqrt(var / np.maximum(cnt[ok], 1)), np.nan)
+    err = NAN
+    if S > 1 and boot > 0:
+        rng = np.random.default_rng(seed)
+        Xo = X[:, ok]
+        vals = []
+        for _ in range(boot):
+            pick = Xo[rng.integers(0, S, S)]
+            with np.errstate(all="ignore"):
+                mb = np.nanmean(pick, axis=0) if np.isnan(pick).any() else pick.mean(axis=0)
+            fin = np.isfinite(mb)
+            vals.append(float(np.mean(np.abs(mb[fin] - ref[ok][fin]))))
+        err = float(np.std(vals, ddof=1))
+    floor = float(np.nanmean(sem)) if np.isfinite(sem).any() else NAN
+    return Estimate(float(d.mean()), err,
+                    note=f"mean |sample mean - reference| over {int(ok.sum())} points, {S} sample(s); "
+                         "error: bootstrap over samples",
+                    extra={"floor": floor, "signed": float(np.mean(m[ok] - ref[ok])),
+                           "points": int(ok.sum()), "samples": int(S)})
+
+
+def late_exponent(lag, y, decades: float = 1.0) -> Estimate:
+    """Growth exponent d ln y / d ln lag over the last `decades` of lags (msd: 1 = diffusion,
+    < 1 = sub-diffusion or a plateau)."""
+    lag = np.asarray(lag, float)
+    ok = np.isfinite(lag) & (lag > 0)
+    if not ok.any():
+        return none("no lags")
+    top = float(lag[ok].max())
+    return power_law_fit(lag, y, window=(top / 10 ** decades, top))
+
+
+def tail_exponent(values, upper: float, min_count: int = 20) -> Estimate:
+    """Exponent a of a density P(v) ~ v^a near v = 0 from the values in (0, upper]: maximum
+    likelihood for a power law on [0, upper], a + 1 = n / sum ln(upper / v_i), standard error
+    (a + 1) / sqrt(n). No binning. For a divergent density (gaps, P-(Delta)) a < 0 and the
+    published gamma is -a."""
+    v = np.asarray(values, float).ravel()
+    v = v[np.isfinite(v) & (v > 0) & (v <= upper)]
+    if v.size < min_count:
+        return Estimate(NAN, window=(0.0, upper), note=f"only {v.size} values in (0, {upper:g}]")
+    a1 = v.size / float(np.sum(np.log(upper / v)))
+    return Estimate(a1 - 1.0, a1 / math.sqrt(v.size), (0.0, float(upper)),
+                    note=f"maximum likelihood, {v.size} values in (0, {upper:g}]",
+                    extra={"count": int(v.size)})
+
+
+def log_histogram(values, bins: int = 25, lo: float | None = None, hi: float | None = None):
+    """Density of the positive values on log-spaced bins: (centres, density, Poisson error) of
+    the non-empty bins, or None with fewer than 5 values."""
+    v = np.asarray(values, float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size < 5:
+        return None
+    lo = lo if lo is not None else max(float(np.quantile(v, 0.005)), float(v.max()) * 1e-12)
+    hi = hi if hi is not None else float(v.max())
+    if not hi > lo:
+        return None
+    edges = np.geomspace(lo, hi * (1 + 1e-9), bins + 1)
+    counts, _ = np.histogram(v, edges)
+    norm = v.size * np.diff(edges)
+    c = np.sqrt(edges[:-1] * edges[1:])
+    ok = counts > 0
+    return c[ok], (counts / norm)[ok], (np.sqrt(counts) / norm)[ok]
