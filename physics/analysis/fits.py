@@ -8,6 +8,16 @@ import numpy as np
 
 from physics.analysis.estimate import NAN, Estimate, _finite, none
 
+def in_window(x, window, ok):
+    """ok & (window[0] <= x <= window[1]); a bound that is None is no bound."""
+    lo, hi = window
+    if lo is not None:
+        ok = ok & (x >= lo)
+    if hi is not None:
+        ok = ok & (x <= hi)
+    return ok
+
+
 def power_law_fit(x, y, window=(None, None), shrink: float = 2.0) -> Estimate:
     """Slope of ln y against ln x for window[0] <= x <= window[1] (None: no bound), with the
     standard error of the least-squares slope (scipy.stats.linregress). extra["sensitivity"]:
@@ -16,12 +26,7 @@ def power_law_fit(x, y, window=(None, None), shrink: float = 2.0) -> Estimate:
     from scipy import stats
 
     x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
-    ok = _finite(x, y) & (x > 0) & (y > 0)
-    lo, hi = window
-    if lo is not None:
-        ok &= x >= lo
-    if hi is not None:
-        ok &= x <= hi
+    ok = in_window(x, window, _finite(x, y) & (x > 0) & (y > 0))
     if ok.sum() < 3:
         return none(f"fewer than 3 positive points in the window {window}")
     lx, ly = np.log(x[ok]), np.log(y[ok])
@@ -49,12 +54,7 @@ def power_law_approach(t, y, window=(None, None), shrink: float = 3.0) -> Estima
     from scipy.optimize import curve_fit
 
     t, y = np.asarray(t, float).ravel(), np.asarray(y, float).ravel()
-    ok = _finite(t, y) & (t > 0)
-    lo, hi = window
-    if lo is not None:
-        ok &= t >= lo
-    if hi is not None:
-        ok &= t <= hi
+    ok = in_window(t, window, _finite(t, y) & (t > 0))
     if ok.sum() < 5:
         return none(f"fewer than 5 points in the window {window}")
     lt, yy = np.log(t[ok]), y[ok]
