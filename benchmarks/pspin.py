@@ -97,7 +97,7 @@ def main():
                   f"{1e3 * td:.1f} ms ({D.nbytes / 1e9:.1f} GB, {D.nbytes / 1e9 / td:.1f} GB/s) -> ours "
                   f"is {td / t1:.1f} x faster [target >= 10 x]")
             del D
-    print("\npeer (shared/PERFORMANCE.md, same kind of machine): packed split-loop kernel 30 ms at 22.4 GB/s;"
+    print("\npeer (docs/performance.md, section 2, same kind of machine): packed split-loop kernel 30 ms at 22.4 GB/s;"
           " streaming sum 22.7 GB/s")
 
 

@@ -2,7 +2,7 @@
 
     python benchmarks/spheres.py [--sizes 1024,4096] [--peer-python /tmp/jaxenv/bin/python]
 
-The problem (same as shared/peers/jaxmd_fire.py): 2D 50:50 bidisperse (diameters 1.0 and 1.4),
+The problem (the PEER script below): 2D 50:50 bidisperse (diameters 1.0 and 1.4),
 harmonic, phi = 0.86, positions uniform in the box from numpy default_rng(0), float64, FIRE with
 dt_start 0.05, dt_max 0.1 (N_min 5, f_inc 1.1, f_dec 0.5, alpha_start 0.1, f_alpha 0.99) until the
 largest force component is below 1e-12. Also times phi_J of one N = 1024 packing (target < 60 s).
@@ -11,7 +11,7 @@ JAX MD is NOT a dependency of this project. The peer runs only when an interpret
 given (--peer-python or the env var JAXMD_PYTHON), e.g. after
     python3 -m venv /tmp/jaxenv && /tmp/jaxenv/bin/pip install jax jaxlib jax-md numpy
 It runs in a subprocess, measured in the same run; otherwise its reference figures from
-shared/PERFORMANCE.md are printed, marked as such. FIRE trajectories are chaotic: step counts
+docs/performance.md (section 4) are printed, marked as such. FIRE trajectories are chaotic: step counts
 differ between codes by tens of percent, so both the time to convergence and the time per step
 are reported.
 """
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from physics.spheres import fire, jamming, packing  # noqa: E402
 
-# shared/PERFORMANCE.md (JAX MD 0.2.29, jax 0.10.2, CPU, this kind of machine)
+# docs/performance.md, section 4 (JAX MD 0.2.29, jax 0.10.2, CPU, this kind of machine)
 REFERENCE = {1024: (17400, 2.45), 4096: (47400, 36.0)}
 
 PEER = r'''
@@ -139,7 +139,7 @@ def main():
     if not args.peer_python:
         print("jax-md: no interpreter given (--peer-python / JAXMD_PYTHON); it is not a project "
               "dependency, so the peer is skipped and its REFERENCE figures from "
-              "shared/PERFORMANCE.md are shown instead (not measured in this run).")
+              "docs/performance.md are shown instead (not measured in this run).")
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start\n")
     rows = []
     for N in sizes:
@@ -160,7 +160,7 @@ def main():
                 rows.append((N, r.steps, t_med, steps, t, "measured"))
         else:
             steps, t = REFERENCE[N] if N in REFERENCE else (np.nan, np.nan)
-            print(f"jax-md N={N}: steps={steps} time={t}s (REFERENCE from PERFORMANCE.md, not measured)")
+            print(f"jax-md N={N}: steps={steps} time={t}s (REFERENCE from docs/performance.md, not measured)")
             rows.append((N, r.steps, t_med, steps, t, "reference"))
         print()
     print("summary (time to max|F| < 1e-12; speed-up = jax-md time / our time; target >= 3):")

@@ -178,9 +178,12 @@ class ProgressBar:
         from tqdm import tqdm
         if self.bar is None:
             tty = sys.stderr.isatty()
+            # fractions of a few units (one jamming sample: 0.35/1) with two decimals
+            fmt = "{l_bar}{bar}| {n:.2f}/{total_fmt} [{elapsed}<{remaining}]" if total <= 100 else None
+            # miniters=0: every call may redraw (time permitting), also for fractional progress
             self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, delay=2.0,
-                            dynamic_ncols=True, file=sys.stderr,
-                            mininterval=0.5 if tty else 30.0, miniters=1)
+                            dynamic_ncols=True, file=sys.stderr, bar_format=fmt,
+                            mininterval=0.5 if tty else 30.0, miniters=0)
         if self.bar.total != total:
             self.bar.total = total
         self.bar.n = done
@@ -257,9 +260,22 @@ def run_into_record(system: str, config: dict, run_fn, out: str, force: bool, de
     if restart is None:
         ctx = click.get_current_context(silent=True)
         restart = bool(ctx.meta.get(RESTART, False)) if ctx is not None else False
+    schema = schema_of(system)
+    if schema is not None:              # everything checked before anything runs or is written
+        try:
+            schema.validate(config)
+        except ConfigError as e:
+            raise bad_parameter(e, schema) from None
     path = run_path(out, system, config)
-    if not force and cached_run(out, system, config) is not None:
+    try:
+        cached = None if force else cached_run(out, system, config)
+    except OSError:                     # a broken file that cannot be moved aside: said below
+        cached = None
+    if cached is not None:
         click.echo(f"reusing the record of this config: {path} (--force to run again)")
+    else:
+        writable_folder(out, "--out")
+        say_estimate(schema, config)
     bar = ProgressBar(desc)
     t0 = time.time()
     term = _TermAsInterrupt()
@@ -270,6 +286,9 @@ def run_into_record(system: str, config: dict, run_fn, out: str, force: bool, de
     except ConfigError as e:
         bar.close()
         raise bad_parameter(e, schema_of(system)) from None
+    except OSError as e:                # the disk filled up, the folder went away, ...
+        bar.close()
+        raise click.ClickException(f"writing the record {path} failed: {e}") from None
     except KeyboardInterrupt:
         bar.close()
         click.echo(f"\ninterrupted after {time.time() - t0:.1f} s: {_saved_where(path, force)}",
@@ -277,6 +296,61 @@ def run_into_record(system: str, config: dict, run_fn, out: str, force: bool, de
         sys.exit(143 if term.terminated else 130)
     bar.close()
     return run
+
+
+class Refused(click.ClickException):
+    """A one-line refusal ("Error: ...") with exit code 2, like bad input: nothing to do."""
+    exit_code = 2
+
+
+def writable_folder(folder, option: str = "--out") -> None:
+    """Refuse (exit 2, naming `option`) a folder that cannot be written to, or made: a file in
+    its place or above it, or a folder that does not take files. Nothing is created. Checked
+    before a run starts, so that no run is lost to it at its end."""
+    import os
+    import tempfile
+    from pathlib import Path
+    p = Path(folder).absolute()
+    above = next(q for q in [p, *p.parents] if q.exists())
+    if not above.is_dir():
+        what = "is a file" if above == p else f"cannot be made: {above} is a file"
+        raise click.BadParameter(f"{folder} {what}; allowed: a folder that can be written to",
+                                 param_hint=f"'{option}'")
+    try:
+        fd, probe = tempfile.mkstemp(dir=above, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        where = "" if above == p else f" (in {above}, where it would be made)"
+        raise click.BadParameter(f"cannot write to {folder}{where}: {e.strerror or e}; allowed: a "
+                                 "folder that can be written to", param_hint=f"'{option}'") from None
+
+
+LONG_RUN_S = 600.0
+"""Runs estimated to take longer than this say so before they start."""
+
+
+def duration(seconds: float) -> str:
+    """12 s, 4.5 min, 2.6 h, 3.1 days."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def say_estimate(schema: Schema | None, config: dict) -> None:
+    """The runaway guard: a run estimated (roughly, from the schema) to take longer than
+    LONG_RUN_S says so, with the estimate, before it starts; it is not refused."""
+    try:
+        seconds = schema.estimate_seconds(config) if schema is not None else None
+    except (ArithmeticError, ValueError, TypeError):
+        return
+    if seconds is not None and seconds > LONG_RUN_S:
+        click.echo(f"estimated run time: about {duration(seconds)} (a rough figure for 2 cores); "
+                   "Ctrl-C keeps what is measured so far")
 
 
 def print_findings(title: str, found) -> None:
@@ -297,5 +371,8 @@ def report(run, lines=()) -> None:
     print_findings(title(run), findings(run))
     for line in lines:
         click.echo(line)
-    png = quick_look(run)
+    try:
+        png = quick_look(run)
+    except OSError as e:        # a read-only folder holding a finished record: still report it
+        png = f"not written ({e})"
     click.echo(f"\nrecord: {run.path}\nquick look: {png}\nrun time: {float(run.attrs.get('elapsed_s', float('nan'))):.1f} s")

@@ -7,6 +7,12 @@ What is missing it makes with the systems' own run functions and small default c
 (`DEFAULTS` below; about 10 minutes on 2 cores the first time, seconds afterwards since the
 records are cached by config). `--runs` uses exactly the records named; `--no-make` never runs
 anything. The figures (PNG and PDF) and summary.md / summary.html go to --out.
+
+Files it passes over (not readable records, records of unknown systems, records whose data cannot
+give their findings; in --records also interrupted ones) are listed with the reason. A record
+given with --runs that did not complete is drawn, marked "interrupted" in the legends, the tables
+and the summary. Nothing to draw is an error (exit code 2), as is an --out (or, when it makes
+records, a --records) that cannot be written: checked before anything runs.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from commands.common import ProgressBar, print_findings
+from commands.common import ProgressBar, Refused, print_findings, writable_folder
 from physics.config import ConfigError
 
 # Role -> (system, module, overrides of the module's default_config, what it is). The overrides are
@@ -97,25 +103,74 @@ def command_for(role: str, roles: dict) -> str:
     return R.ROLES[role].command
 
 
-def gather(records_dir="runs", paths=(), make=True, echo=click.echo):
-    """The record of every role: ({role: Run or None}, [messages about what is missing])."""
+def _reason(path, text: str) -> str:
+    """A message about the file at `path` without its leading name ("... is not a run record: x"
+    -> "not a run record: x"), for the line "skipped <path>: <reason>"."""
+    for prefix in (f"{path}: ", f"{path} is ", f"{path} "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def usable(run) -> str:
+    """"" when compare can use the record, else why not (its system is unknown, or its data
+    cannot give its findings)."""
+    from compare.findings import FINDERS, findings_or_reason
+    if run.system not in FINDERS:
+        return f"{run.path}: a record of system {run.system!r}, which compare does not know"
+    return findings_or_reason(run)[1]
+
+
+def _choose(runs, skipped: list) -> dict:
+    """choose_roles over the usable records: a chosen record that cannot give its findings is
+    passed over (into `skipped`) and the roles are chosen again."""
+    from compare import roles as F
+    runs = list(runs)
+    while True:
+        try:
+            roles = F.choose_roles(runs)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            bad = [r for r in runs if usable(r)]     # some record's data is not what it should be
+            roles = None
+        else:
+            bad = [r for r in roles.values() if r is not None and usable(r)]
+        if not bad:
+            return roles
+        for r in bad:
+            skipped.append((r.path, _reason(r.path, usable(r))))
+        runs = [r for r in runs if r not in bad]
+
+
+def gather(records_dir="runs", paths=(), make=True, echo=click.echo, skipped: list | None = None):
+    """The record of every role: ({role: Run or None}, [messages about what is missing]).
+    `skipped` (a list) receives (path, why) of every file passed over."""
     from compare import roles as F
     from compare.records import execute, find_runs, load_run
 
     records_dir = Path(records_dir)
+    skipped = [] if skipped is None else skipped
     messages = []
     if paths:
         runs = []
         for p in paths:
             try:
                 runs.append(load_run(p))
-            except (FileNotFoundError, OSError) as e:
-                raise click.BadParameter(f"cannot read the record {p}: {e}", param_hint="'--runs'") from None
-        roles = F.choose_roles(runs)
+            except FileNotFoundError:
+                skipped.append((p, "no such file"))
+            except OSError as e:      # RecordError: not a readable record (its message says why)
+                skipped.append((p, _reason(p, str(e))))
+        roles = _choose(runs, skipped)
         make = False
         where = "the records given with --runs"
     else:
-        roles = F.choose_roles(find_runs(records_dir)) if records_dir.exists() else {r: None for r in F.ROLES}
+        found = []
+        if records_dir.is_dir():
+            passed = []
+            found = find_runs(records_dir, skipped=passed)
+            skipped += [(p, _reason(p, why) + (" (its command continues it, or give it with --runs)"
+                                               if why.startswith("status") else ""))
+                        for p, why in passed]
+        roles = _choose(found, skipped)
         where = f"{records_dir}/"
     for role in ORDER:
         if roles.get(role) is not None:
@@ -172,17 +227,28 @@ def command(records, paths, out, make, pdf, html):
     from compare.findings import title
     from compare.summary import role_findings, write_summary
 
+    from compare.summary import interrupted
+
     t0 = time.time()
-    roles, messages = gather(records, paths, make)
+    writable_folder(out, "--out")                 # before anything is made
+    if make and not paths:
+        writable_folder(records, "--records")
+    skipped = []
+    roles, messages = gather(records, paths, make, skipped=skipped)
+    for p, why in skipped:
+        click.echo(f"skipped {p}: {why}")
     for m in messages:
         click.echo(m, err=False)
     if all(r is None for r in roles.values()):
-        click.echo("nothing to draw: no record fits any role")
-        return
+        where = "the records given with --runs" if paths else f"{records}/"
+        raise Refused(f"nothing to draw: no usable record in {where} fits any role"
+                      + (f" ({len(skipped)} file(s) skipped, listed above)" if skipped else "")
+                      + ("" if paths or make else "; --make makes them"))
     paths_out = F.make_figures(roles, out, pdf=pdf)
-    md = write_summary(roles, paths_out, out, messages=messages, html=html)
+    md = write_summary(roles, paths_out, out, messages=messages + [f"skipped {p}: {why}" for p, why in skipped],
+                       html=html)
     for role, found in role_findings(roles).items():
-        print_findings(f"{role}: {title(roles[role])}", found)
+        print_findings(f"{role}: {title(roles[role])}{interrupted(roles[role])}", found)
     click.echo("")
     for role, r in roles.items():
         if r is not None:

@@ -19,7 +19,7 @@ DATA_KEYS = ["P", "d", "data", "data_dir", "depth", "activation", "bias", "init"
 def data_options(protocol: str):
     """The data, architecture and device options of both protocols (defaults of `protocol`)."""
     def deco(f):
-        f = click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+        f = click.option("--threads", type=click.IntRange(min=1, max=1024), default=1, show_default=True,
                          help="CPU threads of torch (not part of the config). 1 is fastest for small "
                               "nets and on a shared machine, where more threads than free cores slow "
                               "torch down many times.")(f)

@@ -65,7 +65,7 @@ class _Command(click.Command):
               help="Folder of the run records (HDF5), shared with every other command.")
 @click.option("--force", is_flag=True, help="Run every point again even if its record exists.")
 def command(paper, scale, out, records, force):
-    from commands.common import ProgressBar
+    from commands.common import ProgressBar, writable_folder
     from compare.table import text_table
     from compare.reports import load_paper, reproduce
     from physics.config import ConfigError
@@ -74,6 +74,8 @@ def command(paper, scale, out, records, force):
     if scale not in module.SCALES:
         shown = [k for k, s in module.SCALES.items() if not s.hidden]
         raise click.BadParameter(f"got {scale!r}; allowed: {', '.join(shown)}", param_hint="'--scale'")
+    writable_folder(out, "--out")            # before anything runs: no run lost at its end
+    writable_folder(records, "--records")
     t0 = time.time()
     try:
         result = reproduce(paper, scale=scale, out=out, records=records, force=force,

@@ -36,19 +36,23 @@ def _load(path: str):
                    "({key: value, key_error: error}).")
 def command(records, as_json_):
     """Print the findings of run records (HDF5): each measured value with its error, the published
-    or analytic value beside it, the verdict and how it was measured."""
-    from commands.common import print_findings
-    from compare.findings import as_json, findings, title
+    or analytic value beside it, the verdict and how it was measured.
 
-    runs = []
+    A file that is not a readable record is skipped with the reason; the exit code is then 2."""
+    from commands.common import print_findings
+    from compare.findings import as_json, findings_or_reason, title
+
+    shown, skipped = [], []
     for path in records:
         run, why = _load(path)
-        if run is None:
-            click.echo(f"Error: {why}", err=True)
-            sys.exit(2)
-        runs.append(run)
-    for run in runs:
-        found = findings(run)
+        found = None
+        if run is not None:
+            found, why = findings_or_reason(run)
+        if found is None:
+            skipped.append(why)
+            continue
+        shown.append((run, found))
+    for run, found in shown:
         if as_json_:
             click.echo(json.dumps({"path": str(run.path), "system": run.system, "status": run.status,
                                    "findings": as_json(found)}))
@@ -56,3 +60,11 @@ def command(records, as_json_):
         status = "" if run.status == "complete" else f" [status: {run.status}]"
         print_findings(title(run) + status, found)
         click.echo(f"record: {run.path}")
+    if len(skipped) == 1:
+        click.echo(f"Error: {skipped[0]}", err=True)
+    elif skipped:
+        for why in skipped:
+            click.echo(f"skipped {why}", err=True)
+        click.echo(f"Error: {len(skipped)} of {len(records)} files are not readable records (above)", err=True)
+    if skipped:
+        sys.exit(2)

@@ -1,7 +1,7 @@
 """The one plotting style and the panels every figure is built from (quick-looks and `compare`).
 
 A panel takes a matplotlib Axes and a loaded Run (compare.records.Run), draws mean +- standard
-error over samples, and labels its axes in the words of shared/SCIENCE.md.
+error over samples, and labels its axes in the words of docs/science.md, section 1.
 """
 from __future__ import annotations
 

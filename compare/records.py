@@ -1,4 +1,4 @@
-"""The run record (shared/DESIGN.md): one HDF5 file per run, named by the hash of its config.
+"""The run record (docs/design.md, section 3): one HDF5 file per run, named by the hash of its config.
 
     with RunWriter(out, "pspin", config) as rec:      # rec is the sink the run function fills
         physics.pspin.run(config, rec)
@@ -27,6 +27,7 @@ data) is moved aside to `<name>.corrupt-<time>` with a message, and the run proc
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -44,6 +45,11 @@ from physics.observables import Recording
 DEFAULT_OUT = "runs"
 REQUIRED_ATTRS = ("system", "config", "status")
 REQUIRED_DATA = ("t", "tw")          # every sink's begin() writes them
+REQUIRED_BY_KIND = {                 # (system, protocol) -> what a complete record of it always has
+    ("pspin", None): ("energy",), ("ck", None): ("energy",),
+    ("spheres", "jam"): ("spheres/phi_J",), ("spheres", "age"): ("energy",),
+    ("dnn", "langevin"): ("energy",), ("dnn", "jamming"): ("dnn/N_delta_final",),
+}
 
 
 class RecordError(OSError):
@@ -78,7 +84,9 @@ def run_path(out: str | os.PathLike, system: str, config: dict) -> Path:
     return Path(out) / f"{system}-{config_hash(system, config)}.h5"
 
 
+@functools.lru_cache(maxsize=None)
 def version_string() -> str:
+    """The package version and the git commit of the running code (looked up once a process)."""
     try:
         from importlib.metadata import version
         v = version("glassbench")
@@ -143,6 +151,12 @@ class RunWriter(Recording):
             return
         if ck is None:
             return
+        written_by, running = str(run.attrs.get("version", "")), version_string()
+        if written_by != running:
+            if echo is not None:
+                echo(f"not resuming {self.path}: its checkpoint was written by version {written_by}, "
+                     f"this is {running}; starting from t = 0")
+            return
         k, state = ck
         self.data = {name: np.array(v) for name, v in run.data.items()}
         self._resume = self._ckpt = (k, state)
@@ -203,6 +217,9 @@ class RunWriter(Recording):
             f.attrs["status"] = self.status if self.status in ("complete", "interrupted") else "interrupted"
             f.attrs["created"] = self.created
             f.attrs["elapsed_s"] = self._elapsed_before + time.time() - self._t0
+            for name, value in self.attrs.items():      # sink.meta: timing and host data
+                if name not in f.attrs:
+                    f.attrs[name] = value
             if self._ckpt is not None and not complete:
                 _write_checkpoint(f, *self._ckpt)
             for name, arr in self.data.items():
@@ -352,11 +369,14 @@ def load_run(path: str | os.PathLike) -> Run:
     if missing:
         raise RecordError(f"{path} is not a run record: attribute(s) {', '.join(missing)} missing")
     try:
-        json.loads(attrs["config"])
+        config = json.loads(attrs["config"])
     except (TypeError, ValueError):
         raise RecordError(f"{path} is not a run record: its config attribute is not JSON") from None
+    if not isinstance(config, dict):
+        raise RecordError(f"{path} is not a run record: its config attribute is not a JSON object")
     if attrs["status"] == "complete":
-        lost = [k for k in REQUIRED_DATA if k not in data]
+        kind = (attrs["system"], config.get("protocol", "langevin" if attrs["system"] == "dnn" else None))
+        lost = [k for k in REQUIRED_DATA + REQUIRED_BY_KIND.get(kind, ()) if k not in data]
         if lost:
             raise RecordError(f"{path} is marked complete but lacks the dataset(s) {', '.join(lost)}")
     return Run(path, attrs, data)

@@ -38,6 +38,12 @@ def role_findings(roles: dict) -> dict:
     return out
 
 
+def interrupted(run) -> str:
+    """" (interrupted record)" for a record that did not complete, else "": compare draws such a
+    record when it is given one, and says so in every heading, legend and list."""
+    return "" if run is None or getattr(run, "status", "complete") == "complete" else " (interrupted record)"
+
+
 def summary_json(by_role: dict) -> dict:
     """{role: as_json(findings)}: what summary.json holds."""
     return {role: as_json(found) for role, found in by_role.items()}
@@ -63,11 +69,11 @@ def write_summary(roles: dict, figure_paths: dict, out, messages=(), html_too: b
     rows = table_rows(by_role)
     now = _dt.datetime.now().isoformat(timespec="seconds")
     md = ["# glassbench: every system on shared axes", "",
-          f"Made by `python cli.py compare` on {now}. Definitions and published values: shared/SCIENCE.md; "
+          f"Made by `python cli.py compare` on {now}. Definitions and published values: docs/science.md; "
           "every number by the one estimator of physics/analysis.py (the same table `python cli.py show "
           "RECORD` prints).", "", "## Findings beside published or analytic values", ""]
     for role in by_role:
-        md += [f"### {role}: {title(roles[role])}", "",
+        md += [f"### {role}: {title(roles[role])}{interrupted(roles[role])}", "",
                "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
         md += ["| " + " | ".join(str(c).replace("|", "/") for c in r[1:]) + " |" for r in rows if r[0] == role]
         md.append("")
@@ -84,7 +90,7 @@ def write_summary(roles: dict, figure_paths: dict, out, messages=(), html_too: b
     md += ["## Records used", ""]
     for role, r in roles.items():
         if r is not None:
-            md.append(f"- {ROLES[role].what if role in ROLES else role}: `{r.path}` "
+            md.append(f"- {ROLES[role].what if role in ROLES else role}{interrupted(r)}: `{r.path}` "
                       f"(config: `{_short_config(r.config)}`)")
     if messages:
         md += ["", "## Missing", ""] + [f"- {m}" for m in messages]
@@ -121,7 +127,8 @@ def _html_page(rows, figure_paths, roles, messages, now) -> str:
     h.append("<h2>Records used</h2><ul>")
     for role, r in roles.items():
         if r is not None:
-            h.append(f"<li>{e(ROLES[role].what if role in ROLES else role)}: <code>{e(str(r.path))}</code></li>")
+            h.append(f"<li>{e(ROLES[role].what if role in ROLES else role)}{e(interrupted(r))}: "
+                     f"<code>{e(str(r.path))}</code></li>")
     h.append("</ul>")
     if messages:
         h.append("<h2>Missing</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in messages) + "</ul>")

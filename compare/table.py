@@ -60,7 +60,8 @@ def measured_text(f) -> str:
 
 def finding_rows(found) -> list[tuple]:
     """(quantity, measured, expected, verdict, how) of each finding, as strings. A finding without
-    a value says why in `how` (the estimator's note)."""
+    a value says why in `how` (the estimator's note). An analytic value (computed from theory,
+    findings.base.analytic) is in the expected column only: its measured cell is empty."""
     from compare.findings import judge
 
     rows = []
@@ -69,7 +70,8 @@ def finding_rows(found) -> list[tuple]:
         how = f.how
         if not f.estimate.ok and not getattr(f, "text", "") and f.estimate.note and f.estimate.note not in how:
             how = f"{how} [{f.estimate.note}]" if how else f.estimate.note
-        rows.append((f.quantity, measured_text(f), fmt(f.expected), j[0] if j else "", how))
+        measured = "" if getattr(f, "analytic", False) else measured_text(f)
+        rows.append((f.quantity, measured, fmt(f.expected), j[0] if j else "", how))
     return rows
 
 

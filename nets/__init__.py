@@ -1,5 +1,5 @@
 """Deep nets as glassy systems: Langevin/SGD training measured by the shared recorder, and
-the jamming of nets (shared/SCIENCE.md, sections 1, 4 and 5).
+the jamming of nets (docs/science.md, sections 1, 4 and 5).
 
     from nets import run, default_config
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from physics.config import check_memory
+from physics.config import check_memory, memory_limit
 from physics.observables import Schedule
 from physics.schema import Param, Schema, require, show
 
@@ -47,7 +47,7 @@ SCHEMA = Schema("dnn", [
     Param("model", "fc", "str", choices=MODELS,
           help="fc: fully connected; cnn: small conv net (image data only)."),
     Param("width", 50, "int", lo=1, help="Width of the hidden layers (channels for --model cnn)."),
-    Param("depth", 2, "int", lo=1, help="Number of hidden layers (conv layers for --model cnn)."),
+    Param("depth", 2, "int", lo=1, hi=1000, help="Number of hidden layers (conv layers for --model cnn)."),
     Param("activation", "relu", "str", choices=ACTIVATIONS, help="Activation function."),
     Param("bias", False, "bool", help="Biases in every layer."),
     Param("init", "default", "str", choices=INITS,
@@ -56,7 +56,7 @@ SCHEMA = Schema("dnn", [
     Param("loss", "hinge", "str", choices=LOSSES,
           help="Quadratic hinge on margins 1 - y f, mean squared error, or binary cross-entropy "
                "of the logit f."),
-    Param("l2", 0.0, "float", lo=0.0,
+    Param("l2", 0.0, "float", lo=0.0, hi=100.0,
           help="L2 penalty l2 |w|^2 / 2 added to the energy (not to the recorded loss)."),
     Param("delta_tol", 1e-6, "float", lo=0.0, cli=False,
           help="A constraint is unsatisfied when its margin Delta > delta_tol."),
@@ -64,8 +64,8 @@ SCHEMA = Schema("dnn", [
     Param("dynamics", "langevin", "str", choices=DYNAMICS,
           help="langevin: full batch, w <- w - lr grad L + sqrt(2 T lr) N(0,1); sgd: minibatch SGD "
                "with momentum (plus the same noise if T > 0)."),
-    Param("T", 1e-6, "float", lo=0.0, unit=LOSS, help="Temperature T of the Langevin noise."),
-    Param("lr", 0.2, "float", lo=0.0, lo_open=True, unit=TIME,
+    Param("T", 1e-6, "float", lo=0.0, hi=100.0, unit=LOSS, help="Temperature T of the Langevin noise."),
+    Param("lr", 0.2, "float", lo=0.0, lo_open=True, hi=10.0, unit=TIME,
           help="Learning rate = time step."),
     Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, unit=TIME,
           help="Duration (at least one step, at most 1e9 steps)."),
@@ -76,7 +76,7 @@ SCHEMA = Schema("dnn", [
     Param("batch", 32, "int", lo=1, help="Minibatch size (sgd only; <= P)."),
     Param("momentum", 0.5, "float", lo=0.0, hi=0.999, help="Momentum (sgd only)."),
     # response and overlap
-    Param("h", 1e-5, "float", lo=0.0, unit=LOSS,
+    Param("h", 1e-5, "float", lo=0.0, hi=1.0, unit=LOSS,
           help="Field of the response twins (energy -h eps.w); 0: chi not measured."),
     Param("q_factor", 10.0, "float", lo=0.0, lo_open=True, cli=False,
           help="Overlap threshold a = std(w_init) / q_factor."),
@@ -89,11 +89,11 @@ SCHEMA = Schema("dnn", [
     # jamming sweep (T = 0 minimisation with Adam)
     Param("widths", [2, 4, 8, 16, 32], "ints", lo=1, min_len=1, help="Widths to minimise at (jamming)."),
     Param("minimiser", "adam", "str", choices=MINIMISERS, cli=False, help="Minimiser of the jamming sweep."),
-    Param("min_lr", 1e-3, "float", lo=0.0, lo_open=True, flag="lr",
+    Param("min_lr", 1e-3, "float", lo=0.0, lo_open=True, hi=1.0, flag="lr",
           help="Adam step at the start; it decays as lr / (1 + step / decay-steps)."),
     Param("decay_steps", 1e4, "float", lo=0.0, lo_open=True, unit="steps",
           help="Decay scale of the Adam step."),
-    Param("max_steps", 20000, "int", lo=1, unit="steps",
+    Param("max_steps", 20000, "int", lo=1, hi=10**9, unit="steps",
           help="Most Adam steps per width (a net stops earlier once N_Delta = 0)."),
     # samples, seed, where and how
     Param("samples", 1, "int", lo=1, help="Nets trained at once (independent data, init and noise)."),
@@ -102,8 +102,9 @@ SCHEMA = Schema("dnn", [
     Param("seed", 0, "int", lo=0, help="Random seed: data, initialisation and noise all derive from it."),
     Param("device", "auto", "str", choices=DEVICES, help="auto: CUDA when available, else CPU."),
     Param("precision", "float32", "str", choices=PRECISIONS, help="Floating-point precision."),
-], check=lambda c: _cross_checks(c),
-    # the papers minimise in float64 (SCIENCE.md, section 4), on fewer points
+], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), seconds=lambda c: _seconds(c),
+    blame=("width", "widths", "depth", "P", "d", "P_test", "samples"),
+    # the papers minimise in float64 (docs/science.md, section 4), on fewer points
     protocol_defaults={"jamming": {"precision": "float64", "P": 500}})
 
 
@@ -143,6 +144,14 @@ def memory_estimate(config, n: int, nw: int) -> float:
     return b * (slots * n * 4 + K * (P + config["P_test"]) * config["d"] + act)
 
 
+def jamming_memory_estimate(config, n_max: int) -> float:
+    """Bytes of a jamming sweep whose widest nets have n_max weights: the data, the weights with
+    Adam's moments and the activations."""
+    b = 8 if config["precision"] == "float64" else 4
+    K, P, widest = config["samples"], config["P"], max(config["widths"])
+    return b * K * (6 * n_max + 4 * P * widest * config["depth"] + (P + config["P_test"]) * config["d"])
+
+
 def n_twins(config) -> int:
     """Response twins per net (one per waiting time when h > 0)."""
     if config["h"] <= 0:
@@ -151,38 +160,51 @@ def n_twins(config) -> int:
                     per_decade=config["per_decade"]).nw
 
 
-BLAME = ("width", "depth", "P", "d", "P_test", "samples")
-"""Parameters that make a Langevin run big, in the order they are blamed on a tie."""
+def _memory(c: dict, n: int | None = None) -> tuple[float, str]:
+    """(bytes, what holds them) of a run; n: the weights of one net (of the widest, for the
+    jamming sweep) when known (conv nets), else counted for the fc net."""
+    K = c["samples"]
+    if c["protocol"] == "langevin":
+        nw, nn = n_twins(c), n if n is not None else n_weights(c)
+        return memory_estimate(c, nn, nw), f"{K} net(s) of {nn} weights, {nw} response twin(s) each"
+    widest = max(c["widths"])
+    nn = n if n is not None else n_weights(dict(c, width=widest))
+    return jamming_memory_estimate(c, nn), f"{K} net(s) of {nn} weights at the widest, {c['P']} points"
+
+
+def _check(config, n: int | None) -> None:
+    """Refuse a run that would not fit in memory, naming the parameter the user made big (the one
+    whose default value would shrink the estimate most: physics.schema.Schema.blame_for)."""
+    total, what = _memory(config, n)
+    if total <= memory_limit():
+        return
+
+    def need(c):
+        return _memory(c, n if c is config else None)[0]
+    key = SCHEMA.blame_for(config, need)
+    check_memory(total, key, f"{key} = {show(config[key])} ({what})")
 
 
 def check_langevin_memory(config, n: int | None = None) -> None:
-    """Refuse a Langevin run that would not fit in memory, naming the parameter that makes it
-    big: the one whose default value would shrink the estimate most (samples if none would)."""
-    nw = n_twins(config)
-
-    def need(c):
-        return memory_estimate(c, n if n is not None and c is config else n_weights(c), nw)
-
-    total = need(config)
-    blame, best = "samples", 0.0
-    for key in BLAME:
-        smaller = dict(config, **{key: min(config[key], SCHEMA.default(key, config["protocol"]))})
-        gain = total - need(smaller)
-        if gain > best:
-            blame, best = key, gain
-    K, nn = config["samples"], n if n is not None else n_weights(config)
-    check_memory(total, blame, f"{blame} = {config[blame]} ({K} net(s) of {nn} weights, "
-                 f"{nw} response twin(s) each)")
+    """Refuse a Langevin run that would not fit in memory (n: the weights of one net, when counted
+    from the built model)."""
+    _check(config, n)
 
 
 def check_jamming_memory(config, n_max: int | None = None) -> None:
     """Refuse a jamming sweep whose widest net would not fit in memory (n_max: its weights)."""
-    widest = max(config["widths"])
-    n = n_max if n_max is not None else n_weights(dict(config, width=widest))
-    b = 8 if config["precision"] == "float64" else 4
-    K = config["samples"]
-    check_memory(b * K * (6 * n + 4 * config["P"] * widest * config["depth"]), "widths",
-                 f"widths up to {widest} ({K} net(s) of {n} weights at the widest)")
+    _check(config, n_max)
+
+
+def _seconds(c: dict) -> float:
+    """Rough run time on 2 cores: per step ~1e-4 s of overhead plus ~1e-9 s per weight, point and
+    net (forward and backward); the jamming sweep at most max_steps per width."""
+    K = c["samples"]
+    if c["protocol"] == "langevin":
+        slots = (1 + n_twins(c)) * K
+        points = c["P"] if c["dynamics"] == "langevin" else c["batch"]
+        return (c["tmax"] / c["lr"]) * (1e-4 + 1e-9 * slots * points * n_weights(c))
+    return sum(c["max_steps"] * (1e-4 + 1e-9 * K * c["P"] * n_weights(dict(c, width=w))) for w in c["widths"])
 
 
 def _cross_checks(c: dict) -> None:
@@ -202,5 +224,6 @@ def _cross_checks(c: dict) -> None:
     if c["device"] == "cuda":
         import torch
         require(torch.cuda.is_available(), "device", "'cuda'", "cpu or auto (CUDA is not available here)")
-    if c["model"] == "fc":
-        (check_langevin_memory if c["protocol"] == "langevin" else check_jamming_memory)(c)
+    if c["protocol"] == "langevin":
+        require(c["l2"] * c["lr"] < 2.0, "l2", show(c["l2"]),
+                f"l2 lr < 2 (a stable step on the L2 term): l2 < {2.0 / c['lr']:g} at lr = {c['lr']:g}")

@@ -1,4 +1,4 @@
-"""Training data for the nets (shared/SCIENCE.md, section 4), all drawn on the device.
+"""Training data for the nets (docs/science.md, section 4), all drawn on the device.
 
 Every data set is a binary task: inputs x, labels y = +-1.
 

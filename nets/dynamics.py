@@ -1,7 +1,7 @@
 """Dynamics of K nets at once, batched with torch.func (functional_call + vmap), on one device.
 
 The state is one tensor W [1 + nw, K, n]: slot 0 holds the K nets (samples), slot 1 + i the
-response twins started at waiting time tw_i (shared/SCIENCE.md, section 1: the twin feels the
+response twins started at waiting time tw_i (docs/science.md, section 1: the twin feels the
 extra energy -h eps_i . w and then the SAME noise, the same minibatches, as its net). Only the
 slots already started are stepped. Everything, the noise included, is drawn on the device.
 

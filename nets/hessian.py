@@ -1,4 +1,4 @@
-"""Hessian spectra of the training loss at the end of a run (shared/SCIENCE.md, section 4).
+"""Hessian spectra of the training loss at the end of a run (docs/science.md, section 4).
 
 Hessian-vector products by forward-over-reverse differentiation (torch.func.jvp of
 torch.func.grad). Small nets (n <= full_max): the full Hessian, built from n products in chunks,

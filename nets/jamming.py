@@ -1,4 +1,4 @@
-"""Jamming of nets (Geiger et al. PRE 2019; Spigler et al. 2019; shared/SCIENCE.md section 4).
+"""Jamming of nets (Geiger et al. PRE 2019; Spigler et al. 2019; docs/science.md section 4).
 
 At fixed data (P points, the same for every width of a sample) minimise the hinge loss at T = 0
 for each width with Adam (step min_lr / (1 + step / decay_steps)), full batch, float64 by

@@ -1,9 +1,9 @@
-"""Losses on the outputs f of a net with labels y = +-1 (shared/SCIENCE.md, section 4).
+"""Losses on the outputs f of a net with labels y = +-1 (docs/science.md, section 4).
 
 Margins Delta_mu = 1 - y_mu f(x_mu). N_Delta counts the unsatisfied constraints,
 Delta_mu > delta_tol.
 
-The "fitted" criterion (SCIENCE.md section 4): plain gradient descent leaves many margins at
+The "fitted" criterion (docs/science.md, section 4.3): plain gradient descent leaves many margins at
 Delta = +1e-9 with a loss of ~1e-18, while Adam overshoots to Delta < 0. We count a constraint as
 unsatisfied only when Delta_mu > delta_tol (default 1e-6, a config key), so a net is "fitted"
 (N_Delta = 0) when every margin is below 1e-6; its hinge loss is then below 5e-13.

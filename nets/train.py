@@ -28,7 +28,7 @@ from nets.setup import dtype_of, in_shape, load_data, q_threshold, resolve_devic
 
 
 def run(config: dict, sink, progress=None) -> dict:
-    """Run the protocol of `config` into `sink` (shared/DESIGN.md); returns a summary dict."""
+    """Run the protocol of `config` into `sink` (docs/design.md, section 3); returns a summary dict."""
     validate(config)
     if config["protocol"] == "jamming":
         from nets.jamming import run_jamming
@@ -70,7 +70,11 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
         start = k_done + 1
 
     def state():
-        return {"dynamics": dyn.state(), "recorder": rec.state()}
+        return {"dynamics": dyn.state(), "recorder": rec.state(),
+                "where": f"t = {dyn.steps * c['lr']:g}"}
+
+    def pause(k, step):
+        checkpoint(sink, k, state)
 
     def measure(k, step):
         with torch.no_grad():
@@ -89,7 +93,7 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
 
     t0 = time.perf_counter()
     steps0 = dyn.steps
-    drive(schedule, dyn.advance, measure, progress, start=start)
+    drive(schedule, dyn.advance, measure, progress, start=start, step=dyn.steps, pause=pause)
     elapsed = time.perf_counter() - t0
 
     with torch.no_grad():

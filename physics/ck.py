@@ -1,5 +1,5 @@
 """The exact N = infinity dynamics of the spherical (mixed) p-spin: the Cugliandolo-Kurchan
-equations for C(t, t') and R(t, t') after a quench from a random start (shared/SCIENCE.md, sec. 2).
+equations for C(t, t') and R(t, t') after a quench from a random start (docs/science.md, sec. 2.7).
 
 Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not from their code):
 
@@ -40,7 +40,7 @@ import numpy as np
 
 from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
-from physics.config import check_memory
+from physics.config import record_bytes
 from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
 from physics.schema import Param, Schema, require, show
 
@@ -49,11 +49,16 @@ SYSTEM = "ck"
 
 TIME = "Langevin time units"
 
+SUPPORTED_P = (2, 3, 4)
+"""The p of the p-spin runs (physics.pspin.SUPPORTED_P), which CK is the N = infinity reference of."""
+T_MAX = 100.0
+"""Highest temperature taken (as the p-spin's, physics.pspin.T_MAX)."""
+
 SCHEMA = Schema("ck", [
-    Param("p", 3, "int", lo=2, help="Order p of the pure p-spin (ignored with --mix)."),
-    Param("mix", None, "mix", lo=0.0, nullable=True, default_help="pure p",
+    Param("p", 3, "int", choices=SUPPORTED_P, help="Order p of the pure p-spin (ignored with --mix)."),
+    Param("mix", None, "mix", choices=SUPPORTED_P, lo=0.0, nullable=True, default_help="pure p",
           help="Mixed model f(q) = sum_p w_p q^p / 2 as 'p:w,...', e.g. '2:0.5,3:1'."),
-    Param("T", 0.5, "float", lo=0.0, unit="energy (J = 1, k_B = 1)",
+    Param("T", 0.5, "float", lo=0.0, hi=T_MAX, unit="energy (J = 1, k_B = 1)",
           help="Temperature of the quench (p = 3: T_d = 0.612)."),
     Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, hi=1e8, unit=TIME,
           help="Final time (at least 80 h0)."),
@@ -74,7 +79,8 @@ SCHEMA = Schema("ck", [
     Param("samples", 1, "int", choices=(1,),
           help="The CK solution is one deterministic curve: samples must be 1."),
     Param("seed", 0, "int", lo=0, help="Unused: the CK dynamics is deterministic."),
-], check=lambda c: _cross_checks(c))
+], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("n_grid",),
+   seconds=lambda c: _seconds(c))
 
 
 def default_config(**overrides) -> dict:
@@ -93,7 +99,22 @@ def _cross_checks(config: dict) -> None:
     if config["tw"] is not None:
         require(all(w < tmax for w in config["tw"]), "tw", show(config["tw"]),
                 f"waiting times in (0, tmax = {tmax:g})")
-    check_memory(6.0 * (n + 1) ** 2 * 8, "n_grid", f"n_grid = {n} (a CK grid of {n + 1} x {n + 1} points)")
+
+
+def _memory(config: dict) -> tuple[float, str]:
+    """Bytes of the grid (six (n + 1) x (n + 1) arrays) and of the record."""
+    n = config["n_grid"]
+    nw = 5 if config["tw"] is None else len(config["tw"])
+    nt = int(config["per_decade"] * (math.log10(config["tmax"] / (8 * config["h0"])) + 2)) + 20 * nw
+    return (6.0 * (n + 1) ** 2 * 8 + record_bytes(1, nt, nw, per_time=2) + 8.0 * nt * nw,
+            f"a CK grid of {n + 1} x {n + 1} points")
+
+
+def _seconds(config: dict) -> float:
+    """Rough run time: ~1.5e-8 n^3 s per doubling of the step (n = 512: about 20 s to t = 1e4)."""
+    n, h0 = config["n_grid"], config["h0"]
+    doublings = max(1.0, math.log2(max(config["tmax"] / (n * h0), 1.0)))
+    return 1.5e-8 * n ** 3 * doublings + 2.0
 
 
 def validate(config: dict) -> None:

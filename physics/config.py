@@ -34,6 +34,17 @@ def available_memory_bytes() -> int:
         return 1 << 62
 
 
+def memory_limit(fraction: float = 0.8) -> float:
+    """Bytes a run may hold at once: `fraction` of the memory available now."""
+    return fraction * available_memory_bytes()
+
+
+def record_bytes(samples: int, nt: int, nw: int, per_time: int = 1) -> float:
+    """Bytes of a record's arrays in memory: the two-time observables [S, nw, nt] (5 of them) and
+    `per_time` per-time arrays [S, nt] (energy, ...), float64."""
+    return 8.0 * samples * nt * (5 * nw + per_time)
+
+
 def check_memory(nbytes: float, param: str, what: str, fraction: float = 0.8) -> None:
     """Refuse, before allocating, work whose arrays would not fit in memory. `what` names the
     parameter and its value (e.g. "N = 200000 (p=3 couplings)"): the message reads "got <what>,

@@ -1,4 +1,4 @@
-"""The recorder: one way to measure every system (shared/SCIENCE.md, section 1).
+"""The recorder: one way to measure every system (docs/science.md, section 1).
 
 A system hands the recorder a flat view x[s, n] of its degrees of freedom (s = samples in the
 batch, n = degrees of freedom) at the measurement steps of a `Schedule`. The recorder keeps one
@@ -28,6 +28,7 @@ of an interrupted run being continued: the run function restores the state and c
 from __future__ import annotations
 
 import math
+import time
 from typing import Callable, Iterable
 
 import numpy as np
@@ -99,20 +100,41 @@ class Schedule:
                 f"tw={np.array2string(self.tw, precision=3)})")
 
 
+PAUSE_EVERY_S = 1.0
+"""Seconds of advancing between two calls of drive's `pause` (a checkpoint offer) within one
+interval between measurements; late log-spaced intervals can last hours."""
+
+
 def drive(schedule: Schedule, advance: Callable[[int], None], measure: Callable[[int, int], None],
-          progress: Callable[[int, int], None] | None = None, start: int = 0) -> None:
+          progress: Callable[[int, int], None] | None = None, start: int = 0,
+          step: int | None = None, pause: Callable[[int, int], None] | None = None) -> None:
     """The one driver loop: advance(n) moves the state n steps, measure(k, step) records at
     each measurement step k; progress(done_steps, total_steps) after each.
 
-    start > 0 continues a resumed run: the state is the one right after measurement start - 1
-    (at step schedule.steps[start - 1]), and the loop goes on with measurement `start`."""
+    pause(k, step), when given, is called within the intervals between measurements, about every
+    PAUSE_EVERY_S seconds of advancing, with the index k of the last measurement done (-1: none)
+    and the step the state is at: a run offers a checkpoint there. advance is then called in
+    chunks, the same steps one after the other, so the trajectory is the same.
+
+    start > 0 continues a resumed run with measurement `start`; the state is at `step` (default:
+    schedule.steps[start - 1], right after the measurement before; a pause's step otherwise)."""
     start = int(start)
-    step = int(schedule.steps[start - 1]) if start > 0 else 0
+    if step is None:
+        step = int(schedule.steps[start - 1]) if start > 0 else 0
+    step = int(step)
+    chunk = 1
     for k in range(start, schedule.nt):
         s = int(schedule.steps[k])
-        if s > step:
-            advance(s - step)
-            step = s
+        while step < s:
+            n = s - step if pause is None else min(s - step, chunk)
+            t0 = time.perf_counter()
+            advance(n)
+            step += n
+            if pause is not None:
+                spent = time.perf_counter() - t0
+                chunk = max(1, min(4 * n, int(n * PAUSE_EVERY_S / max(spent, 1e-9))))
+                if step < s:
+                    pause(k - 1, step)
         measure(k, s)
         if progress is not None:
             progress(step, schedule.n_steps)
@@ -216,11 +238,10 @@ class Recorder:
         "snapshots": [nw, s, n] (zeros where not taken)}; see restore."""
         snaps = self._snap or [None] * self.schedule.nw
         taken = np.array([v is not None for v in snaps], dtype=bool)
-        first = next((v for v in snaps if v is not None), None)
-        if first is None:
+        if not taken.any():
             return {"taken": taken}
         host = [to_numpy(v) if v is not None else None for v in snaps]
-        ref = next(v for v in host if v is not None)
+        ref = host[int(np.flatnonzero(taken)[0])]
         out = np.zeros((len(host),) + ref.shape, dtype=ref.dtype)
         for i, v in enumerate(host):
             if v is not None:
@@ -293,6 +314,7 @@ class Recording:
         self.status = "new"
         self.n_samples = 0
         self._resume = None   # (k, state) of an interrupted run to continue (compare.records)
+        self.attrs: dict = {}  # metadata (wall-clock time, ...): see meta
 
     def begin(self, t, tw, samples: int) -> None:
         self.data["t"] = np.asarray(t, dtype=np.float64)
@@ -322,6 +344,11 @@ class Recording:
     def finish(self, status: str = "complete") -> None:
         self.status = status
         self._changed()
+
+    def meta(self, name: str, value) -> None:
+        """Metadata of the run (wall-clock time, host), kept apart from the data: the run record
+        writes it as an attribute, so that two runs of one config hold the same datasets."""
+        self.attrs[name] = value
 
     def checkpoint(self, k: int, state_fn) -> None:
         """The state after measurement k is on offer; in memory nothing is kept (state_fn is not

@@ -1,4 +1,4 @@
-"""The spherical p-spin glass: couplings, forces, Langevin dynamics on the sphere (SCIENCE.md, 2).
+"""The spherical p-spin glass: couplings, forces, Langevin dynamics on the sphere (docs/science.md, 2).
 
     H(s) = - sum_p sum_{i1<...<ip} J^(p)_{i1..ip} s_i1 ... s_ip,    |s|^2 = N,
     J^(p) ~ Normal(0, w_p p! / (2 N^(p-1)))   so that   E[H(s) H(s')] = N f(q),  f(q) = sum_p w_p q^p / 2.
@@ -40,7 +40,7 @@ import numpy as np
 
 from physics import pspin_kernels as K
 from physics import pspin_theory as theory
-from physics.config import check_memory
+from physics.config import check_memory, record_bytes
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state, rng_state, set_rng_state
 from physics.schema import Param, Schema, require, show
 
@@ -57,6 +57,10 @@ INTEGRATORS = ("geodesic-lm", "euler")
 
 TIME = "Langevin time units"
 WAITING = "5 log-spaced from tmax/1000 to tmax/10"
+T_MAX = 100.0
+"""Highest temperature taken (T_d = 0.612 at p = 3: far above it the dynamics is free noise)."""
+MAX_STEPS = 1e9
+"""Most time steps of a run (tmax / dt)."""
 
 SCHEMA = Schema("pspin", [
     Param("N", 1000, "int", lo=3, unit="spins",
@@ -66,7 +70,7 @@ SCHEMA = Schema("pspin", [
     Param("mix", None, "mix", choices=SUPPORTED_P, lo=0.0, nullable=True, default_help="pure p",
           help="Mixed model instead of pure p: weights p:w_p, e.g. '2:0.5,3:1' "
                "(f(q) = sum w_p q^p / 2)."),
-    Param("T", 0.5, "float", lo=0.0, unit="energy (J = 1, k_B = 1)",
+    Param("T", 0.5, "float", lo=0.0, hi=T_MAX, unit="energy (J = 1, k_B = 1)",
           help="Temperature of the dynamics (0 = gradient descent). p = 3: T_d = 0.612."),
     Param("dt", 0.05, "float", lo=0.0, lo_open=True, hi=0.5, unit=TIME,
           help="Time step (0.1 is safe; larger is unstable)."),
@@ -79,19 +83,20 @@ SCHEMA = Schema("pspin", [
     Param("samples", 1, "int", lo=1, help="Disorder realisations, run one after the other."),
     Param("seed", 0, "int", lo=0, help="Random seed: disorder, initial state and noise all derive from it."),
     Param("response", True, "bool", help="Measure the integrated response chi with a twin per waiting time."),
-    Param("h", 0.01, "float", lo=0.0, lo_open=True, unit="energy (J = 1)",
+    Param("h", 0.01, "float", lo=0.0, lo_open=True, hi=1.0, unit="energy (J = 1)",
           help="Field of the response twins (0.01 is in the linear regime)."),
     Param("precision", "float32", "str", choices=tuple(DTYPES),
           help="Precision of the couplings and force kernels."),
     Param("init", "random", "str", choices=("random", "equilibrium"),
           help="Initial state: random on the sphere (a quench from T = infinity) or equilibrium at "
                "T0 (quiet planting; needs T0 > T_d)."),
-    Param("T0", None, "float", lo=0.0, lo_open=True, nullable=True, default_help="T",
+    Param("T0", None, "float", lo=0.0, lo_open=True, hi=T_MAX, nullable=True, default_help="T",
           unit="energy (J = 1, k_B = 1)",
           help="Temperature of the equilibrium start. Only with --init equilibrium."),
     Param("a", 0.3, "float", lo=0.0, lo_open=True, nullable=True, cli=False, default_help="no Q",
           help="Threshold of the overlap Q."),
-], check=lambda c: _cross_checks(c))
+], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples"),
+   seconds=lambda c: _seconds(c))
 
 
 def default_config(**overrides) -> dict:
@@ -116,6 +121,8 @@ def _cross_checks(c: dict) -> dict:
     pmax = max(mix)
     require(c["N"] > pmax, "N", show(c["N"]), f"an integer N > p = {pmax}")
     require(c["tmax"] >= c["dt"], "tmax", show(c["tmax"]), f"tmax >= dt = {c['dt']:g}")
+    require(c["tmax"] / c["dt"] <= MAX_STEPS, "tmax", show(c["tmax"]),
+            f"at most {MAX_STEPS:.0e} steps: tmax <= {MAX_STEPS:.0e} dt = {MAX_STEPS * c['dt']:g}")
     if c["tw"] is not None:
         require(all(w < c["tmax"] for w in c["tw"]), "tw", show(c["tw"]),
                 f"waiting times in (0, tmax = {c['tmax']:g})")
@@ -126,9 +133,35 @@ def _cross_checks(c: dict) -> dict:
                 f"T0 > T_d = {Td:.4f} for the equilibrium start (below T_d use init random)")
     else:
         require(c["T0"] is None, "T0", show(c["T0"]), "none unless init is equilibrium")
-    need = coupling_bytes(int(c["N"]), mix, c["precision"])
-    check_memory(need, "N", f"N = {c['N']} ({', '.join(f'p={p}' for p in sorted(mix))} couplings)")
     return mix
+
+
+def _sizes(c: dict) -> tuple[int, int, int]:
+    """(measurements nt, waiting times nw, replicas per sample: the spins and their twins)."""
+    sch = Schedule(c["dt"], c["tmax"], c["tw"])
+    return sch.nt, sch.nw, 1 + (sch.nw if c["response"] else 0)
+
+
+def _memory(c: dict) -> tuple[float, str]:
+    """Bytes held at once (the couplings of one sample, the replicas with their forces and fields,
+    the x(tw) snapshots, the record's arrays of every sample) and what dominates."""
+    mix, N = mixture(c), int(c["N"])
+    nt, nw, reps = _sizes(c)
+    couplings = coupling_bytes(N, mix, c["precision"]) + 16.0 * N * len(mix)
+    state = 8.0 * N * (8 * reps + nw)
+    record = record_bytes(c["samples"], nt, nw, per_time=2)
+    what = (f"{', '.join(f'p={p}' for p in sorted(mix))} couplings" if couplings >= max(state, record)
+            else f"the record of {c['samples']} sample(s)" if record >= state else f"{reps} replica(s)")
+    return couplings + state + record, what
+
+
+def _seconds(c: dict) -> float:
+    """Rough run time: about 1.6e-10 s per coupling, replica and step (float32, 2 cores)."""
+    mix, N = mixture(c), int(c["N"])
+    _, _, reps = _sizes(c)
+    per_step = 1.6e-10 * sum(K.n_couplings(N, p) for p in mix) * reps
+    per_step *= 1.5 if c["precision"] == "float64" else 1.0
+    return c["samples"] * (c["tmax"] / c["dt"]) * (per_step + 2e-6)
 
 
 def validate(config: dict) -> dict:
@@ -380,20 +413,18 @@ def run(config: dict, sink, progress=None) -> dict:
             fields[1:] = float(c["h"]) * eps[:nw]
         dyn = Langevin(couplings, X, T, dt, rng_noise, fields, c["integrator"])
         rec = Recorder(sch, sink, samples=slice(si, si + 1), a=c["a"])
-        start = 0
+        start, step0 = 0, 0
         if saved is not None and si == first_sample:
             dyn.restore(saved["langevin"])
             rec.restore(saved["recorder"])
-            start = k_resume + 1
-            done[0] = si * sch.n_steps + int(sch.steps[k_resume])
+            start, step0 = k_resume + 1, int(saved["step"])
+            done[0] = si * sch.n_steps + step0
         t0 = time.time()
 
-        def state(k):
-            st = {"sample": si, "final_e": list(final_e), "langevin": dyn.state(),
-                  "recorder": rec.state()}
-            if S > 1:
-                st["where"] = f"t = {float(sch.t[k]):g} of sample {si + 1} of {S}"
-            return st
+        def state(step):
+            where = f"t = {step * dt:g}" + (f" of sample {si + 1} of {S}" if S > 1 else "")
+            return {"sample": si, "step": step, "final_e": list(final_e), "langevin": dyn.state(),
+                    "recorder": rec.state(), "where": where}
 
         def advance(n):
             dyn.step(n, progress=tick)
@@ -406,9 +437,12 @@ def run(config: dict, sink, progress=None) -> dict:
             if nw:
                 for i in started:
                     dyn.start_twin(1 + i)
-            checkpoint(sink, k, lambda: state(k))
+            checkpoint(sink, k, lambda: state(step))
 
-        drive(sch, advance, measure, start=start)
+        def pause(k, step):
+            checkpoint(sink, k, lambda: state(step))
+
+        drive(sch, advance, measure, start=start, step=step0, pause=pause)
         steps_time += time.time() - t0
         final_e.append(dyn.energy)
         del couplings, dyn

@@ -6,7 +6,7 @@ contiguous slice. Every kernel walks that slice once per replica in one loop doi
 product (acc = sum_k J_k s_k) and the update (F_k += c J_k). With fastmath (reassociation allowed)
 LLVM vectorises this fused loop (16-lane zmm FMAs on this AVX-512 machine, checked with
 inspect_asm) and it gives the same bits as the older two-loop form (a dot-product loop, then an
-update loop: shared/PERFORMANCE.md) with one J load and one loop overhead less per element:
+update loop: docs/performance.md, section 2) with one J load and one loop overhead less per element:
 R = 8 about 20 % faster, R = 1 unchanged (memory bound). A slice is at most N numbers
 (4 kB at N = 1000), so for R replicas it is read from memory once and from L1 R - 1 times: the R
 replicas share one pass over the couplings.

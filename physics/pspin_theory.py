@@ -1,4 +1,4 @@
-"""Analytic results for the spherical (mixed) p-spin glass (shared/SCIENCE.md, section 2).
+"""Analytic results for the spherical (mixed) p-spin glass (docs/science.md, section 2).
 
 A model is its covariance f(q) = sum_p w_p q^p / 2 (E[H(s) H(s')] = N f(q), q = s.s'/N), given as
 a mixture {p: w_p}; the pure p-spin is {p: 1.0}.

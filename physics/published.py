@@ -1,5 +1,5 @@
 """The one table of published and analytic values the findings are compared with, each with its
-source (shared/SCIENCE.md). Analytic p-spin values are computed by physics/pspin_theory.py."""
+source (docs/science.md, sections 2 to 6). Analytic p-spin values are computed by physics/pspin_theory.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass

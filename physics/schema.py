@@ -16,7 +16,12 @@ from the command line comma-separated), "mix" (a p-spin mixture {p: weight}, nor
 {str(p): float(weight)}; from the command line 'p:w,p:w'). Ranges: lo/hi with open or closed
 ends (for lists, each element; for "mix", each weight, and `choices` the allowed p); `choices` for
 any kind; `nullable` lets None through (None then means "automatic", said in `default_help`);
-`min_len` is the shortest list allowed.
+`min_len` is the shortest list allowed. Integers must fit in 64 bits (numpy, torch and Numba take
+no more), whatever their range says.
+
+Beyond the parameters, a schema may know what a run will cost before it runs: `memory(config)` the
+bytes it will hold at once, `seconds(config)` a rough run time; `check_memory` refuses a config
+whose memory would not fit, naming the parameter the user made big (blame).
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ import numpy as np
 from physics.config import ConfigError
 
 KINDS = ("int", "float", "str", "bool", "floats", "ints", "mix")
+INT64 = 2**63
+"""Integers are refused from this magnitude on (they would not fit numpy's, torch's or Numba's int64)."""
 
 
 def _num(v) -> str:
@@ -166,6 +173,8 @@ class Param:
                     if not term:
                         continue
                     p, w = term.split(":")
+                    if str(int(p)) in out:      # the same p twice: which weight was meant?
+                        raise ValueError(term)
                     out[str(int(p))] = float(w)
                 return out
         except ValueError:
@@ -212,6 +221,9 @@ class Param:
             if not isinstance(v, str) or (self.choices is not None and v not in self.choices):
                 self.fail(v)
             return
+        if k in ("int", "ints") and any(_is_int(u) and not -INT64 < int(u) < INT64
+                                        for u in (v if isinstance(v, (list, tuple)) else [v])):
+            self.fail(v, self.allowed() + (", each below 2^63" if k == "ints" else ", below 2^63"))
         if k in ("int", "float"):
             ok = _is_int(v) if k == "int" else (_is_real(v) and math.isfinite(float(v)))
             if not ok or not self._in_range(float(v)):
@@ -248,15 +260,22 @@ class Param:
 class Schema:
     """Ordered parameters of one system, plus its cross-field checks.
 
-    `check(config)` raises ConfigError for rules that tie parameters together (tw < tmax, the
-    memory guard, ...) and may return a value that validate() hands back (the p-spin's mixture).
+    `check(config)` raises ConfigError for rules that tie parameters together (tw < tmax, ...)
+    and may return a value that validate() hands back (the p-spin's mixture).
     `protocol_defaults` {protocol: {key: default}}: defaults that differ by protocol (nets: P and
-    precision of the jamming sweep), applied unless the caller sets the key."""
+    precision of the jamming sweep), applied unless the caller sets the key.
+    `memory(config)` -> (bytes the run holds at once, what holds them): validate() refuses a config
+    that would not fit (physics.config.check_memory), blaming the parameter of `blame` whose
+    default value would shrink it most (blame_for). `seconds(config)`: a rough run time, said
+    before a long run starts."""
 
     system: str
     params: list[Param]
     check: Callable[[dict], Any] | None = None
     protocol_defaults: dict = field(default_factory=dict)
+    memory: Callable[[dict], tuple] | None = None
+    blame: tuple = ()
+    seconds: Callable[[dict], float] | None = None
 
     def __post_init__(self):
         self.by_name = {p.name: p for p in self.params}
@@ -309,7 +328,44 @@ class Schema:
         self._unknown(config)
         for p in self.params:
             p.check(config[p.name])
-        return self.check(config) if self.check is not None else None
+        out = self.check(config) if self.check is not None else None
+        if self.memory is not None:
+            self.check_memory(config)
+        return out
+
+    # ------------------------------------------------------------------ what a run costs
+    def _reduced(self, config: dict, key: str) -> dict:
+        """`config` with `key` brought down to its default (the protocol's) where it is above it."""
+        v, d = config[key], self.default(key, config.get("protocol"))
+        if d is None or v is None:
+            return config
+        if isinstance(v, (list, tuple)):
+            return dict(config, **{key: d}) if v and d and max(v) > max(d) else config
+        return dict(config, **{key: min(v, d)})
+
+    def blame_for(self, config: dict, need: Callable[[dict], float]) -> str:
+        """The parameter that makes need(config) big: of `blame`, the one whose default value would
+        shrink it most (the first of `blame` when none would)."""
+        total, best, key = need(config), 0.0, self.blame[0]
+        for k in self.blame:
+            gain = total - need(self._reduced(config, k))
+            if gain > best:
+                best, key = gain, k
+        return key
+
+    def check_memory(self, config: dict) -> None:
+        """Refuse, before anything is allocated, a run whose arrays would not fit in memory:
+        ConfigError naming the parameter to make smaller, with the figure and the limit."""
+        from physics.config import check_memory, memory_limit
+        nbytes, what = self.memory(config)
+        if nbytes <= memory_limit():
+            return
+        key = self.blame_for(config, lambda c: float(self.memory(c)[0]))
+        check_memory(nbytes, key, f"{key} = {show(config[key])}" + (f" ({what})" if what else ""))
+
+    def estimate_seconds(self, config: dict) -> float | None:
+        """A rough run time in seconds (None when the system gives none)."""
+        return float(self.seconds(config)) if self.seconds is not None else None
 
 
 def _copy(v):

@@ -1,5 +1,5 @@
 """physics/analysis: each estimator on synthetic curves whose answer is known, and the CK
-solution for the p-spin's plateau and FDT slope (analytic values of SCIENCE.md, section 2)."""
+solution for the p-spin's plateau and FDT slope (analytic values of docs/science.md, section 2)."""
 from __future__ import annotations
 
 import math
@@ -159,7 +159,7 @@ def test_verdict_follows_the_stated_tolerance():
 
 def test_estimators_on_the_ck_solution():
     """CK at p = 3, T = 0.5 to t = 2000: the plateau estimate lies just above q_EA (approached from
-    above as tw grows) and the FDT slope is near x = 0.565 (SCIENCE.md 2)."""
+    above as tw grows) and the FDT slope is near x = 0.565 (docs/science.md 2)."""
     from physics import ck
     from physics.observables import Recording
 

@@ -1,5 +1,5 @@
 """The N = infinity Cugliandolo-Kurchan solver (physics/ck.py) against the analytic results of
-shared/SCIENCE.md section 2 (through physics/pspin_theory) and against a fixed-grid integrator."""
+docs/science.md section 2 (through physics/pspin_theory) and against a fixed-grid integrator."""
 from __future__ import annotations
 
 import math

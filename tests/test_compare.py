@@ -1,7 +1,7 @@
 """compare: role choice, every figure drawn with labelled axes, the summary, and the command.
 
 Built on small synthetic records written here with compare.records.RunWriter, holding data with the
-contract's names and shapes (COMMON.md), so these tests do not depend on the other systems.
+contract's names and shapes (docs/design.md, section 3), so these tests do not depend on the other systems.
 """
 from __future__ import annotations
 
@@ -314,13 +314,16 @@ def test_missing_record_message_names_the_command(tmp_path):
 
 
 def test_cli_no_make_on_empty_folder(tmp_path):
+    """Nothing to draw is an error: exit code 2, one Error line, what is missing said above it."""
     from commands.compare import command
     res = CliRunner().invoke(command, ["--records", str(tmp_path / "runs"), "--out", str(tmp_path / "figs"),
                                        "--no-make"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 2, res.output
     assert "make one with `python cli.py pspin" in res.output
+    assert [ln for ln in res.output.splitlines() if ln.startswith("Error:")] == [
+        f"Error: nothing to draw: no usable record in {tmp_path / 'runs'}/ fits any role; --make makes them"]
     assert "Traceback" not in res.output
-    assert not (tmp_path / "figs" / "energy.png").exists()
+    assert not (tmp_path / "figs").exists()
 
 
 def test_cli_with_records_and_runs_option(records, tmp_path):
@@ -388,3 +391,46 @@ def test_default_ck_runs_far_enough_for_the_plateau(records):
     roles = R.choose_roles(find_runs(records))
     _, _, cfg = default_config("ck", {"pspin": roles["pspin"]})
     assert cfg["tmax"] >= 1e5 and set(np.round(roles["pspin"]["tw"], 6)) <= set(np.round(cfg["tw"], 6))
+
+
+# ----------------------------------------------------------------------------- interrupted and broken records
+
+def test_an_interrupted_record_is_drawn_and_flagged(tmp_path):
+    """A record given with --runs that did not complete is drawn, and says so: "interrupted" in the
+    figure legends, the printed tables and the summary."""
+    import h5py
+
+    from commands.compare import command
+    path = make_spheres_age(tmp_path / "runs")
+    with h5py.File(path, "r+") as f:
+        f.attrs["status"] = "interrupted"
+    res = CliRunner().invoke(command, ["--runs", str(path), "--out", str(tmp_path / "figs"), "--no-make"])
+    assert res.exit_code == 0, res.output
+    assert "(interrupted record)" in res.output
+    assert "(interrupted record)" in (tmp_path / "figs" / "summary.md").read_text()
+    figs = F.draw_figures({"spheres_age": load_run(path)})
+    legends = [t.get_text() for fig in figs.values() for ax in fig.axes if ax.get_legend() is not None
+               for t in ax.get_legend().get_texts()]
+    assert any("(interrupted)" in t for t in legends), legends
+    complete = F.draw_figures({"spheres_age": load_run(make_spheres_age(tmp_path / "other", seed=1))})
+    assert not any("interrupted" in t.get_text() for fig in complete.values() for ax in fig.axes
+                   if ax.get_legend() is not None for t in ax.get_legend().get_texts())
+
+
+def test_broken_records_are_skipped_and_named(records, tmp_path):
+    """Files in --records that are not usable records are passed over, each named with the reason;
+    what is usable is drawn."""
+    import shutil
+
+    from commands.compare import command
+    folder = tmp_path / "runs"
+    shutil.copytree(records, folder)
+    (folder / "pspin-000000000000.h5").write_bytes(b"")
+    (folder / "dnn-000000000000.h5").write_text("not HDF5")
+    res = CliRunner().invoke(command, ["--records", str(folder), "--out", str(tmp_path / "figs"), "--no-make"])
+    assert res.exit_code == 0, res.output
+    skipped = [ln for ln in res.output.splitlines() if ln.startswith("skipped ")]
+    assert len(skipped) == 2 and "pspin-000000000000.h5" in res.output and "dnn-000000000000.h5" in res.output
+    assert "not a readable HDF5 file" in skipped[0]
+    assert (tmp_path / "figs" / "energy.png").exists()
+

@@ -194,3 +194,16 @@ def test_scaling_fit_stays_above_the_finite_size_floor(tmp_path):
     f = {x.key: x for x in findings(run)}["scaling_Z"]
     assert f.value == pytest.approx(0.5, abs=1e-6)
     assert f.estimate.window[0] >= 100 / 256 ** 2
+
+
+def test_analytic_values_are_expected_not_measured(tmp_path):
+    """A value computed from theory (T_d, the annealed energy at this N) is in the expected column
+    of every table, with the measured cell empty; measured values keep theirs."""
+    from compare.findings import analytic, findings
+    from compare.table import finding_rows
+    assert finding_rows([analytic("T_d", "T_d", 0.6124)]) == [("T_d", "", "0.6124", "", "analytic")]
+    rows = {r[0]: r for r in finding_rows(findings(load_run(make_pspin(tmp_path))))}
+    td = rows["T_d (dynamical temperature)"]
+    assert td[1] == "" and td[2] == "0.6124"
+    assert rows["energy per spin e(t_max)"][1] not in ("", "-")
+

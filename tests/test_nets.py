@@ -364,7 +364,7 @@ def test_batched_gradient_equals_vmap_of_grad_and_single_nets():
 
 @pytest.mark.slow
 def test_jamming_transition_of_nets_random_data():
-    """SCIENCE.md section 4: below N* the net cannot fit and N_Delta >= C0 N with C0 ~ 0.5 (a jump,
+    """docs/science.md section 4: below N* the net cannot fit and N_Delta >= C0 N with C0 ~ 0.5 (a jump,
     hypostatic); above N* it fits (N_Delta = 0, loss -> 0). Random data, P = 200, d = 10, depth 2."""
     cfg = default_config(protocol="jamming", P=200, d=10, depth=2, widths=[3, 4, 24, 32],
                          samples=2, max_steps=20000, device="cpu")

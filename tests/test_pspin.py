@@ -1,4 +1,4 @@
-"""Spherical p-spin: couplings, forces, dynamics, physics against SCIENCE.md section 2, command."""
+"""Spherical p-spin: couplings, forces, dynamics, physics against docs/science.md section 2, command."""
 import itertools
 import math
 
@@ -170,7 +170,7 @@ def test_p3_gradient_descent_above_threshold_and_lower_with_N():
         finals[N] = e[:, -1].mean()
         assert np.all(e[:, -1] > e_th)
     assert finals[200] < finals[60]
-    assert -1.12 < finals[200] < -1.04                             # SCIENCE.md: N = 200 -> -1.08
+    assert -1.12 < finals[200] < -1.04                             # docs/science.md 2.5: N = 200 -> -1.08
 
 
 def test_same_seed_same_record_bit_for_bit():
@@ -234,7 +234,7 @@ def test_cli_small_run(tmp_path):
 
 @pytest.mark.slow
 def test_p3_gradient_descent_N300_matches_science_md():
-    """SCIENCE.md: N = 300 -> -1.10 at t = 100 (plain Euler plus projection)."""
+    """docs/science.md 2.5: N = 300 -> -1.10 at t = 100 (plain Euler plus projection)."""
     rec, _ = run_rec(N=300, p=3, T=0.0, dt=0.1, tmax=100.0, tw=[], samples=4, response=False, seed=13)
     e = rec["energy"][:, -1]
     assert np.all(e > theory.threshold_energy({3: 1.0}))

@@ -1,5 +1,5 @@
 """`reproduce`: the paper-report framework at a test scale (the Cugliandolo-Kurchan report with
-N = 32, 64, 128 and CK to t = 100): report.md and report.json in the format of shared/DESIGN.md,
+N = 32, 64, 128 and CK to t = 100): report.md and report.json in the format of docs/design.md 5.2,
 the figures, the records reused by a second call, bad input as one line with exit code 2."""
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_tiny_scale_writes_the_report(tiny):
     assert res.exit_code == 0, res.output
     assert elapsed < 60
     report = json.loads((folder / "report.json").read_text())
-    validate_report(report)                      # exactly the DESIGN.md format
+    validate_report(report)                      # exactly the docs/design.md format
     assert set(report) == {"paper", "scale", "config", "elapsed_s", "claims"}
     assert report["paper"] == PAPER and report["scale"] == "tiny"
     assert {c["id"] for c in report["claims"]} >= IDS

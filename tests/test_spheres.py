@@ -186,3 +186,25 @@ def test_cli_jam_small(tmp_path):
     r = CliRunner().invoke(command, ["jam", "--N", "48", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "isostatic" in r.output and list(tmp_path.glob("spheres-*.png"))
+
+
+def test_wall_clock_time_is_an_attribute_not_data(tmp_path):
+    """The seconds per packing go to the record's attributes (sink.meta), so that two runs of one
+    config hold the same datasets, bit for bit."""
+    import h5py
+
+    from compare.records import RunWriter
+    cfg = default_config(protocol="jam", N=16, samples=1, n_dphi=2, tol=1e-3)
+    data = []
+    for k in range(2):
+        with RunWriter(tmp_path / str(k), "spheres", cfg) as rec:
+            run(cfg, rec)
+        assert "spheres/time_s" not in rec.data and rec.attrs["spheres/time_s"].shape == (1,)
+        with h5py.File(rec.path) as f:
+            assert "spheres/time_s" not in f and f.attrs["spheres/time_s"][0] > 0
+            data.append({name: obj[()] for name, obj in f.items() if isinstance(obj, h5py.Dataset)}
+                        | {f"spheres/{name}": obj[()] for name, obj in f["spheres"].items()})
+    assert data[0].keys() == data[1].keys()
+    for name in data[0]:
+        np.testing.assert_array_equal(data[0][name], data[1][name], err_msg=name)
+

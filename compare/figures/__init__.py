@@ -1,4 +1,4 @@
-"""The overlays of `compare` on shared axes (shared/SCIENCE.md, sections 1 to 5): every system in
+"""The overlays of `compare` on shared axes (docs/science.md, sections 1 to 5): every system in
 one figure. Each `fig_*` function takes the dict {role: Run} (compare.roles; missing roles absent
 or None), draws what it can and returns a matplotlib Figure (None when nothing of it can be drawn);
 `make_figures` saves them (PNG and PDF).

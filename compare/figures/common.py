@@ -68,8 +68,15 @@ def guide_through(ax, x, y, slope, label, xmax=None, color="0.3", above=2.0):
     guide_line(ax, x0, x1, above * amp * x0 ** slope, slope, label, color=color)
 
 
+def flag(run, label: str) -> str:
+    """`label`, marked "(interrupted)" when the record did not complete: compare draws it, and says so."""
+    if run is not None and getattr(run, "status", "complete") != "complete":
+        return f"{label} (interrupted)"
+    return label
+
+
 def pspin_label(run):
-    return f"p-spin N = {run.config.get('N', '?')}, {run['energy'].shape[0]} samples"
+    return flag(run, f"p-spin N = {run.config.get('N', '?')}, {run['energy'].shape[0]} samples")
 
 
 def net_label(run, kind):
@@ -78,4 +85,4 @@ def net_label(run, kind):
     s = f"{kind}-parametrised net"
     if math.isfinite(N) and math.isfinite(P):
         s += f" (N/P = {N / P:.3g}" + (f", width {w}" if w is not None else "") + ")"
-    return s
+    return flag(run, s)

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from compare import plots
-from compare.figures.common import (SYSTEM_COLORS, has_two_time, net_label, pspin_label, tw_color_map,
+from compare.figures.common import (SYSTEM_COLORS, flag, has_two_time, net_label, pspin_label, tw_color_map,
                                     tw_legend)
 from compare.findings import mixture_of
 from compare.roles import n_over_p, temperature
@@ -35,7 +35,8 @@ def fig_energy(roles: dict):
                 plots.plot_energy(ax, ps, label=pspin_label(ps), asymptote=e_inf, subtract=True,
                                   color=SYSTEM_COLORS["pspin"])
             if ck is not None:
-                plots.band(ax, ck["t"], ck.mean("energy") - e_inf, None, label="CK, N = $\\infty$", color="k", ls="--")
+                plots.band(ax, ck["t"], ck.mean("energy") - e_inf, None, label=flag(ck, "CK, N = $\\infty$"),
+                           color="k", ls="--")
                 ax.set_xscale("log")
                 ax.set_yscale("log")
             ax.set_xlabel("time $t$ after the quench")
@@ -45,7 +46,7 @@ def fig_energy(roles: dict):
         elif which == "spheres":
             # no d T/2 line: at phi above phi_J the energy tends to the inherent-structure level
             # of the aging packing (plus the thermal part), which the record does not hold
-            plots.plot_energy(ax, sa, label=f"N = {sa.config.get('N', '?')}, $\\varphi$ = {sa.config.get('phi', '?')}",
+            plots.plot_energy(ax, sa, label=flag(sa, f"N = {sa.config.get('N', '?')}, $\\varphi$ = {sa.config.get('phi', '?')}"),
                               color=SYSTEM_COLORS["spheres"],
                               ylabel="potential energy per particle $U/N$ ($\\epsilon$)")
             e = sa.mean("energy")
@@ -78,14 +79,16 @@ def _aging_panels(roles):
         title = {(True, True): "p-spin N = {N} and CK", (True, False): "p-spin N = {N}",
                  (False, True): "p-spin, CK N = $\\infty$"}[(ps is not None, ck is not None)]
         N = ps.config.get("N", "?") if ps is not None else "?"
-        panels.append((title.format(N=N) + f", T = {T:g}", [(ps, "-"), (ck, "--")]))
+        title = title.format(N=N) + f", T = {T:g}"
+        panels.append((flag(ps, title) if ps is not None else flag(ck, title), [(ps, "-"), (ck, "--")]))
     if has_two_time(roles.get("spheres_age"), "msd"):
         sa = roles["spheres_age"]
-        panels.append((f"soft spheres, $\\varphi$ = {sa.config.get('phi', '?')}, T = {temperature(sa):g}", [(sa, "-")]))
+        panels.append((flag(sa, f"soft spheres, $\\varphi$ = {sa.config.get('phi', '?')}, T = {temperature(sa):g}"),
+                       [(sa, "-")]))
     for key, kind in (("dnn_over", "over"), ("dnn_under", "under")):
         r = roles.get(key)
         if has_two_time(r, "msd"):
-            panels.append((f"{kind}-parametrised net, N/P = {n_over_p(r):.3g}", [(r, "-")]))
+            panels.append((flag(r, f"{kind}-parametrised net, N/P = {n_over_p(r):.3g}"), [(r, "-")]))
     return panels
 
 
@@ -115,8 +118,8 @@ def fig_aging(roles: dict):
             styles = {ls for r, ls in curves if r is not None}
             if "--" in styles:
                 if "-" in styles:
-                    extra.append((Line2D([], [], color="0.3", ls="-"), "simulation"))
-                extra.append((Line2D([], [], color="0.3", ls="--"), "CK, N = $\\infty$"))
+                    extra.append((Line2D([], [], color="0.3", ls="-"), flag(curves[0][0], "simulation")))
+                extra.append((Line2D([], [], color="0.3", ls="--"), flag(curves[1][0], "CK, N = $\\infty$")))
             if row == 0:
                 ax.set_title(title)
                 ref = max(present, key=lambda r: len(r["tw"]))
@@ -152,10 +155,10 @@ def fig_fdt(roles: dict):
             extra = []
             if has_two_time(ps, "chi"):
                 plots.plot_fdt(ax, ps, T, ls="-", colors=colors(ps), legend=False, sphere=True)
-                extra.append((Line2D([], [], color="0.3", ls="-", marker="o", ms=2), "simulation"))
+                extra.append((Line2D([], [], color="0.3", ls="-", marker="o", ms=2), flag(ps, "simulation")))
             if has_two_time(ck, "chi"):
                 plots.plot_fdt(ax, ck, T, ls="--", colors=colors(ck), legend=False, sphere=True)
-                extra.append((Line2D([], [], color="0.3", ls="--"), "CK, N = $\\infty$"))
+                extra.append((Line2D([], [], color="0.3", ls="--"), flag(ck, "CK, N = $\\infty$")))
             # the analytic aging line: slope x from the plateau (1 - q, 1 - q)
             q = theory.plateau_q(T, mix)
             if 0 < q < 1 and math.isfinite(x):
@@ -182,7 +185,8 @@ def fig_fdt(roles: dict):
                 ax.axhline(0, color="0.6", lw=0.6)
                 scale = ""
             tw_legend(ax, r["tw"], plots.tw_colors(len(r["tw"])),
-                      extra=[(Line2D([], [], color="k", ls="--", lw=0.8), "equilibrium (slope 1)")], loc="upper left")
+                      extra=[(Line2D([], [], color="k", ls="--", lw=0.8), "equilibrium (slope 1)")], loc="upper left",
+                      title=flag(r, "").strip() or None)
             kind = {"dnn_over": "over-parametrised net", "dnn_under": "under-parametrised net",
                     "spheres_age": "soft spheres"}[which]
             ax.set_title(f"{kind}, T = {T:g}{scale}")

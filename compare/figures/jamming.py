@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from compare import plots
-from compare.figures.common import SYSTEM_COLORS, guide_line, guide_through, no_data
+from compare.figures.common import SYSTEM_COLORS, flag, guide_line, guide_through, no_data
 from compare.findings.nets import n_star_of, ndelta_curve, transition_margins
 from physics import analysis as A
 
@@ -47,7 +47,7 @@ def _nets_ndelta(ax, nj):
     m = np.nanmean(ratio, axis=0)
     s = np.nanstd(ratio, axis=0, ddof=1) / np.sqrt(ratio.shape[0]) if ratio.shape[0] > 1 else None
     plots.band(ax, N / P, m, s, color=SYSTEM_COLORS["dnn_under"], marker="o",
-               label=f"nets, P = {P:.0f}, depth {nj.config.get('depth', '?')}")
+               label=flag(nj, f"nets, P = {P:.0f}, depth {nj.config.get('depth', '?')}"))
     ns = n_star_of(nj)
     if ns.ok:
         ax.axvline(ns.value / P, color="0.4", ls=":", lw=1.0, label=f"$N^*/P$ = {ns.value / P:.3g}")
@@ -65,7 +65,7 @@ def _nets_ndelta(ax, nj):
 def _spheres_z(ax, sj):
     dphi, m, s = spheres_contacts_per_dof(sj)
     plots.band(ax, dphi, m, s, color=SYSTEM_COLORS["spheres"], marker="o",
-               label=f"spheres {sj.config['dim']}D, N = {sj.config.get('N', '?')}")
+               label=flag(sj, f"spheres {sj.config['dim']}D, N = {sj.config.get('N', '?')}"))
     lo, hi = A.jamming_window(int(sj.config["N"]))
     ax.axvspan(lo, hi, color="0.9", zorder=0, label="fit window ($N^2\\Delta\\varphi > 100$)")
     ok = np.isfinite(m) & (m > 0) & (dphi > 0)
@@ -99,7 +99,7 @@ def _hessian(ax, sj, hess_net):
         frac0 = 1 - pos.size / ev.size
         lab2 = (f"{lab} (median $\\lambda$ = {scale:.2g}"
                 + (f"; {100 * frac0:.0f}% $\\lambda \\leq 0$)" if frac0 > 0.005 else ")"))
-        ax.plot(h[0], h[1], color=c, marker="o", ms=3, label=lab2)
+        ax.plot(h[0], h[1], color=c, marker="o", ms=3, label=flag(r, lab2))
         drawn = True
     if not drawn:
         no_data(ax, "no Hessian eigenvalues")
@@ -120,7 +120,7 @@ def _margins(ax, nj):
     hm = A.log_histogram(-mar[mar < 0], bins=20)
     if hp is not None:
         ax.errorbar(hp[0], hp[1], hp[2], color="C3", marker="o", ms=3, ls="-",
-                    label=r"$P_+(\Delta)$, $\Delta > 0$ (unsatisfied)")
+                    label=flag(nj, r"$P_+(\Delta)$, $\Delta > 0$ (unsatisfied)"))
         guide_through(ax, hp[0], hp[1], th, f"$\\Delta^{{\\theta}}$, $\\theta$ = {th}", xmax=0.3, color="C3")
     if hm is not None:
         ax.errorbar(hm[0], hm[1], hm[2], color="C0", marker="s", ms=3, ls="-",
@@ -145,7 +145,7 @@ def _tail(ax, sj, which):
         return
     n = np.size(sj["spheres/phi_J"])
     ax.errorbar(h[0], h[1], h[2], color=SYSTEM_COLORS["spheres"], marker="o", ms=3, ls="-",
-                label=f"gaps of {n} packing(s)" if gaps else "contact forces")
+                label=flag(sj, f"gaps of {n} packing(s)" if gaps else "contact forces"))
     if gaps:
         g = PUB["gamma_spheres"].value
         guide_through(ax, h[0], h[1], -g, f"$h^{{-\\gamma}}$, $\\gamma$ = {g}", xmax=1e-2)

@@ -1,5 +1,5 @@
 """From a record to its findings: the one table that a command prints at its end, that `show`
-prints for any record, and that `compare` and the paper reports read (shared/DESIGN.md).
+prints for any record, and that `compare` and the paper reports read (docs/design.md, section 5).
 
     for f in findings(run):
         f.key, f.quantity, f.estimate.value, f.estimate.error, f.expected, f.how, f.source
@@ -25,6 +25,7 @@ from compare.findings.spheres import spheres_findings
 from compare.findings import nets as _nets, pspin as _pspin, spheres as _spheres
 
 __all__ = ["Finding", "TOLERANCES", "analytic", "as_json", "beside_ck", "config_value", "findings",
+           "findings_or_reason",
            "judge", "mean_sem", "mixture_of", "negated", "pspin_findings", "title", "CK_SOURCE"]
 
 FINDERS = {
@@ -66,3 +67,13 @@ def as_json(found: list[Finding]) -> dict:
         if f.estimate.bound:
             out[f.key + "_bound"] = f.estimate.bound
     return out
+
+
+def findings_or_reason(run) -> tuple[list | None, str]:
+    """(findings, "") of a record, or (None, one line naming the file and what is wrong) when its
+    data cannot give them (a dataset missing or of the wrong shape or type)."""
+    try:
+        return findings(run), ""
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as e:
+        what = e.args[0] if isinstance(e, KeyError) and e.args else e
+        return None, f"{run.path}: its findings cannot be read ({type(e).__name__}: {what})"

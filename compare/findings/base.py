@@ -19,6 +19,7 @@ class Finding:
     how: str = ""                 # how it was measured (window, rule)
     source: str = ""              # of the expected value
     text: str = ""                # a finding that is a word, not a number ("over-parametrised")
+    analytic: bool = False        # computed from theory, not measured: tables show it as expected only
 
     @property
     def value(self) -> float:
@@ -30,8 +31,9 @@ class Finding:
 
 
 def analytic(key: str, quantity: str, value: float, how: str = "analytic", source: str = "") -> Finding:
-    """A number that is computed, not measured (T_d, ...): value = expected, no error, no verdict."""
-    return Finding(key, quantity, A.Estimate(float(value)), float(value), how, source)
+    """A number that is computed, not measured (T_d, ...): value = expected, no error, no verdict;
+    tables show it in the expected column with the measured cell empty."""
+    return Finding(key, quantity, A.Estimate(float(value)), float(value), how, source, analytic=True)
 
 
 def mean_sem(values) -> A.Estimate:

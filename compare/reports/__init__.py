@@ -1,5 +1,5 @@
 """Paper reports: `python cli.py reproduce PAPER` runs what one paper's claims need, draws its
-figures with our data and writes `<out>/<paper>/report.md` and `report.json` (shared/DESIGN.md).
+figures with our data and writes `<out>/<paper>/report.md` and `report.json` (docs/design.md, section 5.2).
 
     from compare.reports import PAPERS, reproduce
     result = reproduce("cugliandolo-kurchan-1993", scale="small", out="reports", records="runs")

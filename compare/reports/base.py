@@ -1,4 +1,4 @@
-"""The machinery every paper report shares (shared/DESIGN.md, "Findings"): claims, the points
+"""The machinery every paper report shares (docs/design.md, section 5): claims, the points
 to run, running them into cached records, and writing report.md and report.json.
 
 A paper module (compare/reports/<paper>.py) provides
@@ -117,7 +117,7 @@ def run_points(points, records: str | Path = "runs", force: bool = False, progre
 # ----------------------------------------------------------------------------- the report
 
 def validate_report(report: dict) -> None:
-    """Raise ValueError unless `report` has exactly the format of shared/DESIGN.md."""
+    """Raise ValueError unless `report` has exactly the format of docs/design.md, section 5.2."""
     if not isinstance(report, dict) or tuple(sorted(report)) != tuple(sorted(REPORT_KEYS)):
         raise ValueError(f"report keys must be {REPORT_KEYS}, got {sorted(report) if isinstance(report, dict) else report}")
     if not isinstance(report["paper"], str) or not isinstance(report["scale"], str):
@@ -184,7 +184,7 @@ def records_table(points, runs: dict) -> list[str]:
 
 def write_report(folder: Path, module, scale: str, points, runs: dict, claims: list[Claim],
                  figures: list, elapsed_s: float, started: str) -> tuple[Path, Path]:
-    """report.json (DESIGN.md format, validated) and report.md in `folder`."""
+    """report.json (docs/design.md section 5.2 format, validated) and report.md in `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = {"scale": dict(module.SCALES[scale].params),

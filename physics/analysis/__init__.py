@@ -1,4 +1,4 @@
-"""Findings: the one estimator of each quantity the papers state (shared/DESIGN.md, "Findings").
+"""Findings: the one estimator of each quantity the papers state (docs/design.md, section 5).
 
 Every estimator takes arrays (never a record, never a plot), returns an `Estimate` (value, error,
 the window it used, a note) and is the only definition of its finding in the project: commands,

@@ -1,5 +1,5 @@
 """Estimators on two-time curves: the plateau q_EA, the FDT slope x and break point, the
-linearity of the response, the relaxation time tau (shared/SCIENCE.md, sections 2 and 6)."""
+linearity of the response, the relaxation time tau (docs/science.md, sections 2 and 6)."""
 from __future__ import annotations
 
 import math
@@ -145,7 +145,7 @@ def response_linearity(chi_h, chi_h2) -> Estimate:
 
 def relaxation_time(lag, corr, fraction: float = 1 / math.e) -> Estimate:
     """tau: the first lag at which corr falls below fraction x corr at the shortest lag,
-    interpolated linearly in ln lag (SCIENCE.md 6). When the run ends first: bound ">" with the
+    interpolated linearly in ln lag (docs/science.md, section 6). When the run ends first: bound ">" with the
     longest lag as value (never an extrapolation)."""
     lag, corr = np.asarray(lag, float), np.asarray(corr, float)
     ok = _finite(lag, corr) & (lag > 0)

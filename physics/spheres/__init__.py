@@ -1,4 +1,4 @@
-"""Soft-sphere packings: jamming and Langevin aging (shared/SCIENCE.md, section 3).
+"""Soft-sphere packings: jamming and Langevin aging (docs/science.md, section 3).
 
     from physics.spheres import run, default_config
     run(default_config(protocol="jam", N=256), sink)     # phi_J, structure, compression series
@@ -15,7 +15,9 @@ spheres/energy_dphi, spheres/pressure, spheres/Z_excess [S, m] with Z_excess = Z
 Z_iso = 2 (d (N_nr - 1) + 1) / N_nr the finite-N isostatic value (-> Z_c = 2d); and, for the
 pictures, spheres/positions [S, N, d], spheres/diameters [S, N], spheres/box [S],
 spheres/nonrattler [S, N], spheres/phi_lo, spheres/phi_hi, spheres/isostatic [S] (0/1),
-spheres/energy_J, spheres/pressure_J [S], spheres/fire_steps [S], spheres/time_s [S].
+spheres/energy_J, spheres/pressure_J [S], spheres/fire_steps [S]; the wall-clock seconds per
+packing go to the record's attributes (sink.meta: `spheres/time_s` [S]), not to its data, so that
+two runs of one config hold the same data.
 Protocol "age": the standard time grid; energy = U/N; x = the unwrapped positions [d N]; Q with
 the threshold Q_a (default 0.3 small diameters).
 """
@@ -26,7 +28,7 @@ import time
 
 import numpy as np
 
-from physics.config import check_memory
+from physics.config import check_memory, record_bytes
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
 from physics.schema import Param, Schema, require, show
 
@@ -50,7 +52,7 @@ SCHEMA = Schema("spheres", [
     Param("polydispersity", 0.0, "float", lo=0.0, hi=0.5, hi_open=True,
           help="Relative standard deviation of the diameters (uniform distribution, mean 1); "
                "> 0 implies --mixture polydisperse."),
-    Param("radii", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=LENGTH,
+    Param("radii", None, "floats", lo=0.0, lo_open=True, hi=10.0, nullable=True, unit=LENGTH,
           default_help="from --mixture",
           help="Radii, comma-separated, assigned to the particles cyclically (e.g. 0.5,0.7 = the "
                "bidisperse mixture). Overrides --mixture."),
@@ -85,16 +87,21 @@ SCHEMA = Schema("spheres", [
           help="Gaps recorded up to h = r/sigma - 1 < gap_max."),
     Param("phi", 0.86, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True,
           help="Packing fraction of the aging run (2D bidisperse jams near 0.84)."),
-    Param("T", 1e-5, "float", lo=0.0, unit="eps (k_B = 1)", help="Temperature."),
+    Param("T", 1e-5, "float", lo=0.0, hi=100.0, unit="eps (k_B = 1)",
+          help="Temperature (at T ~ 1 the particles pass through each other)."),
     Param("dt", 0.01, "float", lo=0.0, lo_open=True, hi=0.1, unit=TIME,
           help="Time step, unit friction mu (<= 0.1: stability of the harmonic contacts)."),
     Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, unit=TIME, help="Duration of the run (>= dt)."),
     Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=TIME,
           default_help="5 log-spaced from tmax/1000 to tmax/10", help="Waiting times, comma-separated, each < tmax."),
-    Param("Q_a", 0.3, "float", lo=0.0, lo_open=True, unit=LENGTH,
+    Param("Q_a", 0.3, "float", lo=0.0, lo_open=True, hi=100.0, unit=LENGTH,
           help="Overlap threshold a of Q: a coordinate counts as not moved if |dx| < a "
                "(0.3 = about a third of a particle)."),
-], check=lambda c: _cross_checks(c))
+], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples", "dim"),
+   seconds=lambda c: _seconds(c))
+
+MAX_STEPS = 1e9
+"""Most Langevin steps of an aging run (tmax / dt)."""
 
 
 def default_config(**overrides) -> dict:
@@ -117,9 +124,12 @@ def _cross_checks(cfg: dict) -> None:
     require(cfg["fire_dt"] <= cfg["fire_dt_max"], "fire_dt", show(cfg["fire_dt"]),
             f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
     require(cfg["tmax"] >= cfg["dt"], "tmax", show(cfg["tmax"]), f"tmax >= dt = {cfg['dt']:g}")
+    require(cfg["tmax"] / cfg["dt"] <= MAX_STEPS, "tmax", show(cfg["tmax"]),
+            f"at most {MAX_STEPS:.0e} steps: tmax <= {MAX_STEPS:.0e} dt = {MAX_STEPS * cfg['dt']:g}")
     if cfg["tw"] is not None:
         require(all(w < cfg["tmax"] for w in cfg["tw"]), "tw", show(cfg["tw"]),
                 f"waiting times in (0, tmax = {cfg['tmax']:g})")
+    SCHEMA.check_memory(cfg)     # before the diameters below are made
     # the box must be larger than twice the largest diameter (minimum image of every pair)
     diam = _diameters(cfg, np.random.default_rng(0))
     phis = [cfg["phi"]] if cfg["protocol"] == "age" else [_phi_start(cfg), 0.9 if cfg["dim"] == 2 else 0.7]
@@ -133,6 +143,38 @@ def _cross_checks(cfg: dict) -> None:
 def validate(cfg: dict) -> None:
     """Check every parameter (ConfigError names the bad one)."""
     SCHEMA.validate(cfg)
+
+
+def _memory(cfg: dict) -> tuple[float, str]:
+    """Bytes held at once by one packing (positions and the arrays that go with them, the
+    neighbour list, for jam the Hessian and its eigensolver, for age the recorder's snapshots)
+    plus the record of every sample."""
+    N, dim, S = cfg["N"], cfg["dim"], cfg["samples"]
+    n = dim * N
+    neighbours = 8.0 * (16 if dim == 2 else 40) * N
+    if cfg["protocol"] == "age":
+        sch = Schedule(cfg["dt"], cfg["tmax"], cfg["tw"])
+        state = 8.0 * n * (12 + sch.nw) + neighbours
+        record = record_bytes(S, sch.nt, sch.nw)
+        return state + record, f"{n} coordinates, {sch.nw} snapshot(s)" if state >= record else \
+            f"the record of {S} sample(s)"
+    if n <= cfg["dense_max"]:
+        hessian, how = 3 * 8.0 * n ** 2, "dense"
+    else:   # eigsh in shift-invert mode: its Lanczos vectors and the sparse factorisation
+        hessian, how = 8.0 * n * (2 * cfg["n_modes"] + 1 + (50 if dim == 2 else 200)), "sparse"
+    state = 8.0 * n * 10 + neighbours + hessian
+    record = 8.0 * S * (N * (dim + 12) + (n if n <= cfg["dense_max"] else cfg["n_modes"]))
+    return state + record, f"the {how} Hessian of {n} degrees of freedom" if state >= record else \
+        f"the record of {S} packing(s)"
+
+
+def _seconds(cfg: dict) -> float:
+    """Rough run time on 2 cores: aging ~150 ns per particle and step in 2D (300 in 3D); jamming
+    ~30 s per packing of 1024 particles in 2D, growing as N^1.8."""
+    N, S = cfg["N"], cfg["samples"]
+    if cfg["protocol"] == "age":
+        return S * (cfg["tmax"] / cfg["dt"]) * N * (150e-9 if cfg["dim"] == 2 else 300e-9)
+    return S * 30.0 * (N / 1024) ** 1.8 * (1.0 if cfg["dim"] == 2 else 3.0)
 
 
 def _fire_kw(cfg) -> dict:
@@ -163,8 +205,10 @@ def _run_jam(cfg, sink, progress):
     sink.begin([], [], samples=S)
     dphis = np.logspace(math.log10(cfg["dphi_min"]), math.log10(cfg["dphi_max"]), cfg["n_dphi"])
     keys = ("phi_J", "phi_lo", "phi_hi", "Z", "contacts", "N_nonrattlers", "isostatic", "energy_J",
-            "pressure_J", "fire_steps", "time_s")
+            "pressure_J", "fire_steps")
     per = {k: np.full(S, np.nan) for k in keys}
+    seconds = np.full(S, np.nan)         # wall-clock time per packing: metadata, not data
+    meta = getattr(sink, "meta", None)
     e_d, p_d, z_d = (np.full((S, len(dphis)), np.nan) for _ in range(3))
     eigs = np.full((S, n_dof if dense else cfg["n_modes"]), np.nan)
     positions, diams = np.zeros((S, N, dim)), np.zeros((S, N))
@@ -198,9 +242,12 @@ def _run_jam(cfg, sink, progress):
         vals = dict(phi_J=jr.phi_J, phi_lo=jr.phi_lo, phi_hi=jr.phi_hi, Z=st.Z, contacts=st.contacts,
                     N_nonrattlers=st.n_nonrattlers, isostatic=float(st.isostatic),
                     energy_J=st.energy_per_particle, pressure_J=st.pressure,
-                    fire_steps=jr.fire_steps, time_s=time.time() - t0)
+                    fire_steps=jr.fire_steps)
         for k, v in vals.items():
             per[k][s] = v
+        seconds[s] = time.time() - t0
+        if meta is not None:
+            meta("spheres/time_s", seconds.copy())
         positions[s], diams[s], box[s], nonr[s] = jr.pos, diam, jr.L, st.nonrattler
         for k, v in per.items():
             sink.put(f"spheres/{k}", v)
@@ -226,7 +273,7 @@ def _run_jam(cfg, sink, progress):
         "contacts": float(np.mean(per["contacts"])),
         "N_nonrattlers": float(np.mean(per["N_nonrattlers"])),
         "fire_steps": float(np.mean(per["fire_steps"])),
-        "time_per_sample_s": float(np.mean(per["time_s"])),
+        "time_per_sample_s": float(np.mean(seconds)),
     }
 
 
@@ -253,27 +300,28 @@ def _run_age(cfg, sink, progress):
         state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
                               int(rng.integers(2 ** 31 - 1)), cfg["skin"])
         rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"])
-        start = 0
+        start, step0 = 0, 0
         if saved is not None and s == first:
             state.restore(saved["langevin"])
             rec.restore(saved["recorder"])
-            start = k_done + 1
+            start, step0 = k_done + 1, int(saved["step"])
 
-        def snapshot(k, s=s):
-            st = {"sample": s, "energies": list(energies), "langevin": state.state(),
-                  "recorder": rec.state()}
-            if S > 1:
-                st["where"] = f"t = {float(sch.t[k]):g} of sample {s + 1} of {S}"
-            return st
+        def snapshot(step, s=s):
+            where = f"t = {step * sch.dt:g}" + (f" of sample {s + 1} of {S}" if S > 1 else "")
+            return {"sample": s, "step": step, "energies": list(energies), "langevin": state.state(),
+                    "recorder": rec.state(), "where": where}
 
         def measure(k, step):
             rec.observe(step, state.unwrapped().reshape(1, -1), state.energy / N)
-            checkpoint(sink, k, lambda: snapshot(k))
+            checkpoint(sink, k, lambda: snapshot(step))
+
+        def pause(k, step):
+            checkpoint(sink, k, lambda: snapshot(step))
 
         def prog(done, total, s=s):
             if progress is not None:
                 progress(s * total + done, S * total)
-        drive(sch, state.advance, measure, prog, start=start)
+        drive(sch, state.advance, measure, prog, start=start, step=step0, pause=pause)
         energies.append(state.energy / N)
     return {"energy_final": float(np.mean(energies)), "n_steps": sch.n_steps}
 

@@ -21,7 +21,7 @@ from numba import njit
 from .cells import NeighborList, build_neighbors
 from .forces import energy_forces_wrapped, wrap
 
-# standard parameters (SCIENCE.md): N_min, f_inc, f_dec, alpha_start, f_alpha; dt_max = 10 dt_0
+# standard parameters (docs/science.md, section 3.2): N_min, f_inc, f_dec, alpha_start, f_alpha; dt_max = 10 dt_0
 N_MIN, F_INC, F_DEC, ALPHA_START, F_ALPHA = 5, 1.1, 0.5, 0.1, 0.99
 
 CONVERGED_ENERGY, CONVERGED_FORCE, MAX_STEPS, OVERFLOW = 1, 2, 3, 4

@@ -1,4 +1,4 @@
-"""Pair energy, forces, pressure and contacts of soft spheres (shared/SCIENCE.md, section 3).
+"""Pair energy, forces, pressure and contacts of soft spheres (docs/science.md, section 3).
 
     V(r) = (eps/alpha) (1 - r/sigma_ij)^alpha   for r < sigma_ij, else 0,   eps = 1
     alpha = 2 (harmonic) or 5/2 (Hertz),  sigma_ij = (sigma_i + sigma_j)/2.

@@ -1,4 +1,4 @@
-"""The jamming point of one packing and the structure at and above it (SCIENCE.md, section 3).
+"""The jamming point of one packing and the structure at and above it (docs/science.md, section 3).
 
 Compress-and-bisect (O'Hern, Silbert, Liu, Nagel, PRE 68, 011306, 2003): minimise with FIRE at a
 packing fraction phi; the packing is jammed if E/N > e_tol (1e-16) once the forces vanish. Step up

@@ -1,4 +1,4 @@
-"""Overdamped Langevin dynamics of soft spheres at temperature T and fixed phi (SCIENCE.md, s. 1):
+"""Overdamped Langevin dynamics of soft spheres at temperature T and fixed phi (docs/science.md, s. 1):
 
     x <- x + dt F(x) + sqrt(2 T dt) xi,    xi ~ Normal(0, 1)  (Euler-Maruyama, unit friction).
 

@@ -1,4 +1,4 @@
-"""Particles, box and random start of a soft-sphere packing (shared/SCIENCE.md, section 3).
+"""Particles, box and random start of a soft-sphere packing (docs/science.md, section 3).
 
 Lengths are in units of the smallest diameter of the standard mixtures (bidisperse: diameters 1.0
 and 1.4, 50:50; monodisperse: 1.0), energies in units of the pair stiffness eps. The box is a

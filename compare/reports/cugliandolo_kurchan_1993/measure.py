@@ -1,5 +1,5 @@
 """Cugliandolo & Kurchan, PRL 71, 173 (1993): the aging of the spherical 3-spin after a quench to
-T = 0.5 < T_d, as N = infinity equations and their asymptotic solution (shared/SCIENCE.md, 2).
+T = 0.5 < T_d, as N = infinity equations and their asymptotic solution (docs/science.md, 2).
 
 Claims: the energy goes to e_inf (`e_inf`), C(tw, t) stays at the plateau q_EA for lags growing
 with tw (`plateau_q`), the aging part of the FDT plot has slope x (`fdt_slope_x`), and the
