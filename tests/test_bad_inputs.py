@@ -9,13 +9,18 @@ typed); an --out that cannot be written; unreadable, foreign, empty or broken HD
 `show` and `compare --runs`; `compare` with nothing to draw.
 
 The memory cases are judged as on a machine with MEMORY bytes available (the guard's reading of
-the host is pinned), so that the table does not depend on the machine it runs on.
+the host is pinned), so that the table does not depend on the machine it runs on: `spheres age
+--N 10000000` (about 4 GB) is refused there, while on a larger machine it runs after saying how
+long it will take (test_a_long_run_says_so_before_it_starts).
+
+Besides the table: show with good and bad files together, a cached record shown from a folder that
+cannot be written, a folder that takes no files (as a read-only one is for a user who is not
+root), and the runaway guard.
 
     python -m pytest tests/test_bad_inputs.py -q      # < 1 minute
 """
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
