@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compare.table import fmt
 from physics import analysis as A
 
 VERDICTS = A.VERDICTS
@@ -144,18 +145,6 @@ def validate_report(report: dict) -> None:
             raise ValueError(f"claim {c['id']}: verdict {c['verdict']!r} not one of {VERDICTS}")
 
 
-def _fmt(v, digits: int = 4) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        if v == 0:
-            return "0"
-        if abs(v) < 1e-3 or abs(v) >= 1e5:
-            return f"{v:.{digits - 1}e}"
-        return f"{v:.{digits}g}"
-    return str(v)
-
-
 def _cell(s: str) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
@@ -206,8 +195,7 @@ def write_report(folder: Path, module, scale: str, points, runs: dict, claims: l
           "## Claims", "",
           "| id | claim | measured | published | verdict |", "| --- | --- | --- | --- | --- |"]
     for c in claims:
-        meas = "not measured" if c.measured is None else _fmt(c.measured, 5) + (
-            f" ± {_fmt(c.error, 2)}" if c.error is not None else "")
+        meas = "not measured" if c.measured is None else fmt(c.measured, c.error)
         md.append(f"| `{c.id}` | {_cell(c.claim)} | {meas} | {_cell(c.published)} | **{c.verdict}** |")
     md += ["", "Every verdict comes from `physics.analysis.verdict` with the tolerance stated in the "
            "claim's note below (how it was chosen, from the data of this run); each note ends with the "
