@@ -38,14 +38,15 @@ def no_data(ax, text):
     ax.set_yticks([])
 
 
-def tw_legend(ax, tws, colors, extra=(), loc="best", title=None):
+def tw_legend(ax, tws, colors, extra=(), loc="best", title=None, ncol=1):
     """A compact legend: one entry per tw colour plus line-style entries (sim, CK, ...)."""
     handles = [Line2D([], [], color=c, lw=1.6) for c in colors]
     labels = [f"$t_w$ = {w:.3g}" for w in tws]
     for h, lab in extra:
         handles.append(h)
         labels.append(lab)
-    ax.legend(handles, labels, loc=loc, title=title, fontsize=7, title_fontsize=7)
+    ax.legend(handles, labels, loc=loc, title=title, fontsize=7 if ncol == 1 else 6, title_fontsize=7,
+              ncol=ncol, columnspacing=0.8, handlelength=1.5)
 
 
 def guide_line(ax, x0, x1, y0, slope, label, color="0.3"):

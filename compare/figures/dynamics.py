@@ -123,7 +123,10 @@ def fig_aging(roles: dict):
             if row == 0:
                 ax.set_title(title)
                 ref = max(present, key=lambda r: len(r["tw"]))
-                tw_legend(ax, ref["tw"], colors(ref), extra=extra, loc="upper left")
+                # many waiting times (p-spin with CK's extra ones): two columns in the empty corner
+                crowded = len(ref["tw"]) + len(extra) > 7
+                tw_legend(ax, ref["tw"], colors(ref), extra=extra, loc="lower right" if crowded else "upper left",
+                          ncol=2 if crowded else 1)
     fig.suptitle("2. Aging: mean-squared displacement against the lag (top) and the $t/t_w$ "
                  "collapse (bottom); each panel in its system's units", fontsize=10)
     return fig
