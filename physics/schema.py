@@ -381,3 +381,18 @@ def require(cond: bool, key: str, got: str, allowed: str) -> None:
     (`got` is written by the caller, e.g. show(value) or 'tw = 5000')."""
     if not cond:
         raise ConfigError(key, f"got {got}; allowed: {allowed}")
+
+
+MAX_STEPS = 1e9
+"""The most time steps one run may take (a guard against a tmax typed with too many zeros)."""
+
+
+def require_time_grid(c: dict, step_key: str = "dt") -> None:
+    """The rules of every Langevin time grid: tmax >= one step, at most MAX_STEPS steps, and the
+    waiting times inside (0, tmax)."""
+    dt, tmax = c[step_key], c["tmax"]
+    require(tmax >= dt, "tmax", show(tmax), f"tmax >= {step_key} = {dt:g}")
+    require(tmax / dt <= MAX_STEPS, "tmax", show(tmax),
+            f"at most {MAX_STEPS:.0e} steps: tmax <= {MAX_STEPS:.0e} {step_key} = {MAX_STEPS * dt:g}")
+    if c["tw"] is not None:
+        require(all(w < tmax for w in c["tw"]), "tw", show(c["tw"]), f"waiting times in (0, tmax = {tmax:g})")

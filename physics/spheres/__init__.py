@@ -30,7 +30,7 @@ import numpy as np
 
 from physics.config import check_memory, record_bytes
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
-from physics.schema import Param, Schema, require, show
+from physics.schema import Param, Schema, require, require_time_grid, show
 
 from . import packing
 from .packing import MIXTURES
@@ -100,7 +100,6 @@ SCHEMA = Schema("spheres", [
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples", "dim"),
    seconds=lambda c: _seconds(c))
 
-MAX_STEPS = 1e9
 """Most Langevin steps of an aging run (tmax / dt)."""
 
 
@@ -123,12 +122,7 @@ def _cross_checks(cfg: dict) -> None:
             f"dphi_min < dphi_max = {cfg['dphi_max']:g}")
     require(cfg["fire_dt"] <= cfg["fire_dt_max"], "fire_dt", show(cfg["fire_dt"]),
             f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
-    require(cfg["tmax"] >= cfg["dt"], "tmax", show(cfg["tmax"]), f"tmax >= dt = {cfg['dt']:g}")
-    require(cfg["tmax"] / cfg["dt"] <= MAX_STEPS, "tmax", show(cfg["tmax"]),
-            f"at most {MAX_STEPS:.0e} steps: tmax <= {MAX_STEPS:.0e} dt = {MAX_STEPS * cfg['dt']:g}")
-    if cfg["tw"] is not None:
-        require(all(w < cfg["tmax"] for w in cfg["tw"]), "tw", show(cfg["tw"]),
-                f"waiting times in (0, tmax = {cfg['tmax']:g})")
+    require_time_grid(cfg)
     SCHEMA.check_memory(cfg)     # before the diameters below are made
     # the box must be larger than twice the largest diameter (minimum image of every pair)
     diam = _diameters(cfg, np.random.default_rng(0))
