@@ -39,6 +39,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from compare.checkpoints import CHECKPOINT, jsonable, load_checkpoint, write_checkpoint  # noqa: F401
 from compare.registry import SYSTEMS
 from physics.observables import Recording
 
@@ -56,23 +57,9 @@ class RecordError(OSError):
     """A file that is not a readable run record; the message names the file and what is wrong."""
 
 
-def _jsonable(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, (np.ndarray, tuple)):
-        return [_jsonable(u) for u in list(v)]
-    if isinstance(v, list):
-        return [_jsonable(u) for u in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(u) for k, u in v.items()}
-    return v
-
-
 def config_json(config: dict) -> str:
     """Canonical JSON of a config (sorted keys): what is hashed and stored."""
-    return json.dumps(_jsonable(config), sort_keys=True, separators=(",", ":"))
+    return json.dumps(jsonable(config), sort_keys=True, separators=(",", ":"))
 
 
 def config_hash(system: str, config: dict) -> str:
@@ -221,13 +208,13 @@ class RunWriter(Recording):
                 if name not in f.attrs:
                     f.attrs[name] = value
             if self._ckpt is not None and not complete:
-                _write_checkpoint(f, *self._ckpt)
+                write_checkpoint(f, *self._ckpt)
             for name, arr in self.data.items():
                 arr = np.asarray(arr)
                 if arr.dtype.kind in "US":
                     f.create_dataset(name, data=arr.astype("S"))
                 elif arr.dtype == object:
-                    f.create_dataset(name, data=json.dumps(_jsonable(arr.tolist())))
+                    f.create_dataset(name, data=json.dumps(jsonable(arr.tolist())))
                 else:
                     f.create_dataset(name, data=arr, compression="gzip" if arr.size > 4096 else None)
         os.replace(tmp, self.path)
@@ -237,64 +224,6 @@ class RunWriter(Recording):
         self._last = time.time()
         if self.flush_every > 0:
             self._interval = max(float(self.flush_every), self.SHARE * (self._last - t_start))
-
-
-# ----------------------------------------------------------------------------- checkpoints
-
-CHECKPOINT = "checkpoint"
-
-
-def _flatten(state: dict, prefix: str = "", arrays=None, values=None):
-    """Nested dict -> ({"a/b": array}, {"a/b": JSON-able}); empty dicts are kept as values."""
-    arrays = {} if arrays is None else arrays
-    values = {} if values is None else values
-    for key, v in state.items():
-        key = str(key)
-        if not key or "/" in key:
-            raise ValueError(f"checkpoint key {key!r}: a non-empty name without '/'")
-        name = prefix + key
-        if isinstance(v, dict) and v:
-            _flatten(v, name + "/", arrays, values)
-        elif isinstance(v, np.ndarray):
-            arrays[name] = v
-        else:
-            values[name] = _jsonable(v)
-    return arrays, values
-
-
-def _nest(flat: dict) -> dict:
-    out: dict = {}
-    for name, v in flat.items():
-        parts = name.split("/")
-        d = out
-        for p in parts[:-1]:
-            d = d.setdefault(p, {})
-        d[parts[-1]] = v
-    return out
-
-
-def _write_checkpoint(f: h5py.File, k: int, state: dict) -> None:
-    arrays, values = _flatten(state)
-    g = f.create_group(CHECKPOINT)
-    for name, a in arrays.items():
-        g.create_dataset(name, data=a)          # uncompressed: exact and fast
-    g.attrs["values"] = json.dumps(values)
-    f.attrs["checkpoint_k"] = int(k)
-
-
-def load_checkpoint(path: str | os.PathLike):
-    """(k, state) of the record at `path`, or None when it has no checkpoint."""
-    with h5py.File(path, "r") as f:
-        if "checkpoint_k" not in f.attrs or CHECKPOINT not in f:
-            return None
-        g = f[CHECKPOINT]
-        flat = dict(json.loads(g.attrs["values"]))
-
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                flat[name] = obj[()]
-        g.visititems(visit)
-        return int(f.attrs["checkpoint_k"]), _nest(flat)
 
 
 class Run:
