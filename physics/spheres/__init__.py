@@ -100,8 +100,6 @@ SCHEMA = Schema("spheres", [
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples", "dim"),
    seconds=lambda c: _seconds(c))
 
-"""Most Langevin steps of an aging run (tmax / dt)."""
-
 
 def default_config(**overrides) -> dict:
     """Every parameter of a spheres run: SCHEMA's defaults with `overrides` (unknown key ->
