@@ -6,6 +6,7 @@
     python cli.py dnn --width 50        deep nets trained with Langevin dynamics; `dnn jamming`
     python cli.py compare               every system on shared axes
     python cli.py show RECORD [--json]  the findings of any record (what its command printed)
+    python cli.py sweep SYSTEM --over T=0.4,0.8   a family of runs on Dask, one xarray Dataset
 
 Each command loads only what it needs (so --help is fast and torch is imported only by dnn).
 """
@@ -23,6 +24,7 @@ TOOLS = {
     "compare": ("commands.compare", "Overlay every system's aging and jamming curves."),
     "show": ("commands.show", "Print the findings of run records (--json: one object per record)."),
     "reproduce": ("commands.reproduce", "Reproduce a paper's claims: report.md, report.json, figures."),
+    "sweep": ("commands.sweep", "Run a family of runs on Dask (laptop or cluster): one Dataset."),
 }
 
 COMMANDS = {**{s.name: (s.command, s.help) for s in REGISTRY.values()}, **TOOLS}

@@ -170,8 +170,8 @@ class ProgressBar:
     """progress(done, total) callable for run functions, drawn with tqdm (ETA included).
     Shown only for work longer than about two seconds."""
 
-    def __init__(self, desc: str, unit: str = "step"):
-        self.desc, self.unit = desc, unit
+    def __init__(self, desc: str, unit: str = "step", fractions: bool = True):
+        self.desc, self.unit, self.fractions = desc, unit, fractions
         self.bar = None
 
     def __call__(self, done: float, total: float) -> None:
@@ -179,7 +179,8 @@ class ProgressBar:
         if self.bar is None:
             tty = sys.stderr.isatty()
             # fractions of a few units (one jamming sample: 0.35/1) with two decimals
-            fmt = "{l_bar}{bar}| {n:.2f}/{total_fmt} [{elapsed}<{remaining}]" if total <= 100 else None
+            fmt = ("{l_bar}{bar}| {n:.2f}/{total_fmt} [{elapsed}<{remaining}]"
+                   if total <= 100 and self.fractions else None)
             # miniters=0: every call may redraw (time permitting), also for fractional progress
             self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, delay=2.0,
                             dynamic_ncols=True, file=sys.stderr, bar_format=fmt,

@@ -8,6 +8,9 @@
 Writes are atomic (a temporary file in the same folder, then os.replace) and happen at most
 every `flush_every` seconds while the run goes on, and always at the end. An exception or Ctrl-C
 inside the `with` leaves a record whose status is "interrupted", holding everything measured.
+The last write (complete, or interrupted on leaving the `with`) also labels the record: dimension
+scales sample, tw, t and units (compare.labels), so that xarray and netCDF tools read it labelled;
+the frequent mid-run writes skip the labels, which would add about half to their cost.
 
 Checkpoints. A run function offers its dynamical state after each measurement
 (physics.observables.checkpoint); the writer takes it at once the first time, then when a flush is
@@ -40,6 +43,7 @@ import h5py
 import numpy as np
 
 from compare.checkpoints import CHECKPOINT, jsonable, load_checkpoint, write_checkpoint  # noqa: F401
+from compare.labels import is_label, run_dataset, write_labels   # xarray: imported on use
 from compare.registry import SYSTEMS
 from physics.observables import Recording
 
@@ -197,6 +201,7 @@ class RunWriter(Recording):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         complete = self.status == "complete"
+        final = self.status in ("complete", "interrupted")   # the record as it stays: labelled
         with h5py.File(tmp, "w") as f:
             f.attrs["system"] = self.system
             f.attrs["config"] = config_json(self.config)
@@ -209,14 +214,19 @@ class RunWriter(Recording):
                     f.attrs[name] = value
             if self._ckpt is not None and not complete:
                 write_checkpoint(f, *self._ckpt)
+            written = {}
             for name, arr in self.data.items():
                 arr = np.asarray(arr)
                 if arr.dtype.kind in "US":
-                    f.create_dataset(name, data=arr.astype("S"))
+                    written[name] = f.create_dataset(name, data=arr.astype("S"))
                 elif arr.dtype == object:
-                    f.create_dataset(name, data=json.dumps(jsonable(arr.tolist())))
+                    written[name] = f.create_dataset(name, data=json.dumps(jsonable(arr.tolist())))
                 else:
-                    f.create_dataset(name, data=arr, compression="gzip" if arr.size > 4096 else None)
+                    gz = "gzip" if arr.size > 4096 else None
+                    written[name] = f.create_dataset(name, data=arr, compression=gz)
+            if final:      # dimension scales and units (compare.labels); mid-run flushes skip them
+                write_labels(f, written, self.system, self.config,
+                             self.n_samples or self.config.get("samples"))
         os.replace(tmp, self.path)
         if complete and self.path != self.final_path:
             os.replace(self.path, self.final_path)     # the rerun completed: it replaces the old record
@@ -227,7 +237,8 @@ class RunWriter(Recording):
 
 
 class Run:
-    """A loaded run record: `.system`, `.config`, `.status`, `.attrs`, `run[name]`, `.mean`, `.sem`."""
+    """A loaded run record: `.system`, `.config`, `.status`, `.attrs`, `run[name]`, `.mean`, `.sem`,
+    `.to_xarray()`."""
 
     def __init__(self, path: Path, attrs: dict, data: dict):
         self.path = Path(path)
@@ -266,6 +277,10 @@ class Run:
             var = np.nansum((a - m) ** 2, axis=0) / np.maximum(cnt - 1, 1)
             return np.where(cnt > 1, np.sqrt(var / np.maximum(cnt, 1)), np.nan)
 
+    def to_xarray(self):
+        """The record as an xarray.Dataset with dims sample, tw, t and units (compare.labels)."""
+        return run_dataset(self)
+
     def __repr__(self):
         return f"Run({self.system}, {self.status}, {self.path})"
 
@@ -284,7 +299,7 @@ def load_run(path: str | os.PathLike) -> Run:
             def visit(name, obj):
                 if name == CHECKPOINT or name.startswith(CHECKPOINT + "/"):
                     return              # the state of an interrupted run, not data (load_checkpoint)
-                if isinstance(obj, h5py.Dataset):
+                if isinstance(obj, h5py.Dataset) and not is_label(name, obj):
                     v = obj[()]
                     if isinstance(v, bytes):
                         v = v.decode()
