@@ -64,8 +64,18 @@ class _Command(click.Command):
 @click.option("--records", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="Folder of the run records (HDF5), shared with every other command.")
 @click.option("--force", is_flag=True, help="Run every point again even if its record exists.")
-def command(paper, scale, out, records, force):
-    from commands.common import ProgressBar, writable_folder
+@click.option("--workers", type=click.IntRange(min=1, max=4096), default=None,
+              help="Run the points on a local Dask cluster of this many worker processes (README, "
+                   "Sweeps); 1 runs them one after the other in this process.  "
+                   "[default: cores // threads-per-worker]")
+@click.option("--threads-per-worker", "threads", type=click.IntRange(min=1, max=1024), default=1,
+              show_default=True, help="Threads of Numba, torch and BLAS inside each worker.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the points on an existing Dask scheduler (tcp://host:8786); its workers "
+                   "must see --records.")
+def command(paper, scale, out, records, force, workers, threads, scheduler):
+    from commands.common import ProgressBar, Refused, writable_folder
+    from compare.sweeps import SweepRefused
     from compare.table import text_table
     from compare.reports import load_paper, reproduce
     from physics.config import ConfigError
@@ -77,14 +87,23 @@ def command(paper, scale, out, records, force):
     writable_folder(out, "--out")            # before anything runs: no run lost at its end
     writable_folder(records, "--records")
     t0 = time.time()
+    if workers is None and scheduler is None:
+        from compare.sweeps.engine import cores
+        workers = max(1, cores() // threads)
     try:
         result = reproduce(paper, scale=scale, out=out, records=records, force=force,
-                           progress=lambda point: ProgressBar(point.name))
+                           progress=lambda point: ProgressBar(point.name if point is not None else
+                                                              "points", fractions=point is not None),
+                           workers=workers, threads=threads, scheduler=scheduler, echo=click.echo)
+    except SweepRefused as e:
+        raise Refused(str(e)) from None
+    except RuntimeError as e:        # a point failed on Dask: the others finished
+        raise click.ClickException(str(e)) from None
     except ConfigError as e:   # a config of this scale does not fit here (memory): before any run
         raise click.BadParameter(f"{scale} scale, {e.param}: {e.message}", param_hint="'--scale'") from None
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted after {time.time() - t0:.1f} s: every finished record is kept in "
-                   f"{records}/ (the one running is marked 'interrupted'); run the same command again "
+                   f"{records}/ (those running are marked 'interrupted'); run the same command again "
                    "to resume", err=True)
         sys.exit(130)
     rows = [(c.id, "not measured" if c.measured is None else f"{c.measured:.5g}" + (

@@ -112,19 +112,26 @@ def test_a_point_too_big_for_a_worker_is_refused_before_anything_runs():
     spec = parse_spec("pspin", None, ["N=300"], ["T=0.4,0.8"])
     points = spec.points()
     need = spec.schema.memory(points[0].config)[0]
-    engine.check_fits(spec, points, 2 * need)
-    with pytest.raises(SweepRefused, match="fewer --workers"):
-        engine.check_fits(spec, points, need)
+    jobs = engine.jobs_of(spec, points)
+    engine.check_fits(jobs, 2 * need)
+    with pytest.raises(SweepRefused, match="the point T=0.4 needs .* fewer --workers"):
+        engine.check_fits(jobs, need)
 
 
-def test_the_slurm_recipe_builds_a_job_script():
-    jobqueue = pytest.importorskip("dask_jobqueue")
-    cluster = jobqueue.SLURMCluster(cores=8, processes=4, memory="32GB", walltime="02:00:00",
-                                    job_script_prologue=["source ~/venvs/glassbench/bin/activate"],
-                                    worker_extra_args=["--nthreads", "1"])
+def test_the_slurm_recipe_builds_a_job_script(tmp_path, monkeypatch):
+    pytest.importorskip("dask_jobqueue")
+    monkeypatch.chdir(tmp_path)                     # its log folder
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from sweep_on_slurm import make_cluster
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    cluster = make_cluster(cores=8, memory="32GB", account="myproject", queue="normal")
     script = cluster.job_script()
-    assert "#SBATCH" in script and "distributed.cli.dask_worker" in script and "--nworkers 4" in script
     cluster.close()
+    assert "#SBATCH -A myproject" in script and "#SBATCH --cpus-per-task=8" in script
+    assert "distributed.cli.dask_worker" in script and "--nworkers 8" in script
+    assert "--nthreads 1" in script and "NUMBA_NUM_THREADS=1" in script
 
 
 # ----------------------------------------------------------------------------- running

@@ -53,11 +53,13 @@ class Result:
 
 
 def reproduce(paper: str, scale: str = "small", out: str | Path = DEFAULT_OUT,
-              records: str | Path = "runs", force: bool = False, progress=None) -> Result:
+              records: str | Path = "runs", force: bool = False, progress=None, workers: int | None = 1,
+              threads: int = 1, scheduler: str | None = None, echo=print) -> Result:
     """Run (or reuse) the records of `paper` at `scale`, judge its claims, draw its figures and
     write the report to <out>/<paper>/. ValueError for an unknown paper or scale; ConfigError
     (physics.config) when a config of the scale does not fit this machine (before any run);
-    KeyboardInterrupt passes through with every finished record kept."""
+    KeyboardInterrupt passes through with every finished record kept. `workers` > 1 or a
+    `scheduler` runs the points on Dask (base.run_points)."""
     from compare.reports.base import now
 
     module = load_paper(paper)
@@ -65,7 +67,8 @@ def reproduce(paper: str, scale: str = "small", out: str | Path = DEFAULT_OUT,
         raise ValueError(f"unknown scale {scale!r} for {paper}; known: {', '.join(module.SCALES)}")
     started, t0 = now(), time.time()
     points = module.points(scale)
-    runs = run_points(points, records=records, force=force, progress=progress)
+    runs = run_points(points, records=records, force=force, progress=progress, workers=workers,
+                      threads=threads, scheduler=scheduler, echo=echo)
     folder = Path(out) / paper
     figures = module.figures(runs, scale, folder)
     claims = module.claims(runs, scale)

@@ -89,20 +89,40 @@ def claim_from(id: str, claim: str, estimate: A.Estimate, expected, published: s
 
 # ----------------------------------------------------------------------------- running the points
 
-def run_points(points, records: str | Path = "runs", force: bool = False, progress=None) -> dict:
-    """Run (or reuse from `records`) the record of every point, one after the other: {name: Run}.
+def run_points(points, records: str | Path = "runs", force: bool = False, progress=None,
+               workers: int | None = 1, threads: int = 1, scheduler: str | None = None,
+               echo=print) -> dict:
+    """Run (or reuse from `records`) the record of every point: {name: Run}.
 
-    The one "run these configs" step of every report (a sweep engine can replace it): every
-    config is validated first (ConfigError before anything runs), then each point goes through
-    compare.records.execute, so a finished point is never run again unless `force`, and Ctrl-C
-    keeps every finished record. `progress(point)` may return a progress callable (with an
-    optional close()) for that point."""
-    from compare.records import execute
+    The one "run these configs" step of every report: every config is validated first
+    (ConfigError before anything runs), then the points go to the sweep engine
+    (compare.sweeps.run_jobs, Dask) when `workers` > 1 or a `scheduler` is given, else one after
+    the other in this process through compare.records.execute (`progress(point)` may then return
+    a progress callable, with an optional close(), for that point; on Dask `progress(None)` gives
+    the one bar of points done). Either way a finished point is never run again unless `force`,
+    and Ctrl-C keeps every finished record. A point that fails on Dask raises RuntimeError naming
+    it, after the others have finished."""
+    from compare.records import execute, load_run, run_path
     from compare.registry import system
 
     points = list(points)
     for p in points:
         system(p.system).validate(dict(p.config))
+    if (workers is not None and workers > 1) or scheduler is not None:
+        from compare.sweeps import Job, run_jobs
+        jobs = [Job(p.system, dict(p.config), p.name) for p in points]
+        bar = progress(None) if progress is not None else None
+        try:
+            outcome = run_jobs(jobs, records, workers=workers, threads=threads, scheduler=scheduler,
+                               force=force, echo=echo, bar=bar)
+        finally:
+            if bar is not None and hasattr(bar, "close"):
+                bar.close()
+        failed = [points[i].name for i, s in enumerate(outcome.status) if s == "failed"]
+        if failed:
+            raise RuntimeError(f"point(s) {', '.join(failed)} failed: "
+                               + "; ".join(outcome.errors.values()))
+        return {p.name: load_run(run_path(records, p.system, p.config)) for p in points}
     runs = {}
     for p in points:
         bar = progress(p) if progress is not None else None

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compare.sweeps.dataset import load_sweep, save_sweep, sweep_dataset
-from compare.sweeps.engine import Outcome, SweepRefused, SweepStopped, run_points
+from compare.sweeps.engine import Job, Outcome, SweepRefused, SweepStopped, jobs_of, run_jobs
 from compare.sweeps.spec import Point, SpecError, SweepSpec, build_spec, parse_spec
 
-__all__ = ["Outcome", "Point", "SpecError", "SweepRefused", "SweepResult", "SweepSpec", "SweepStopped",
+__all__ = ["Job", "Outcome", "jobs_of", "run_jobs", "Point", "SpecError", "SweepRefused", "SweepResult", "SweepSpec", "SweepStopped",
            "build_spec", "load_sweep", "parse_spec", "save_sweep", "sweep", "sweep_dataset", "write_dataset"]
 
 
@@ -46,7 +46,7 @@ def sweep(spec: SweepSpec, out="runs", *, workers=None, threads=1, scheduler=Non
     with the SweepResult as its `result`."""
     points = spec.points()
     try:
-        outcome = run_points(spec, points, out, workers=workers, threads=threads, scheduler=scheduler,
+        outcome = run_jobs(jobs_of(spec, points), out, workers=workers, threads=threads, scheduler=scheduler,
                              force=force, restart=restart, echo=echo, bar=bar)
     except KeyboardInterrupt as stop:
         path, missing = write_dataset(spec, points, out)

@@ -167,16 +167,31 @@ def worker_memory(client) -> float | None:
     return min(limits) if limits else None
 
 
-def check_fits(spec: SweepSpec, points: list[Point], per_worker: float | None) -> None:
-    """Refuse, before anything runs, a point whose run would not fit in one worker's memory."""
-    memory = getattr(spec.schema, "memory", None)
-    if memory is None or not per_worker:
+@dataclass(frozen=True)
+class Job:
+    """One run for the engine: a system, its full config, and its label in messages."""
+    system: str
+    config: dict
+    label: str
+
+
+def jobs_of(spec: SweepSpec, points: list[Point]) -> list[Job]:
+    return [Job(spec.system, p.config, p.label()) for p in points]
+
+
+def check_fits(jobs: list[Job], per_worker: float | None) -> None:
+    """Refuse, before anything runs, a job whose run would not fit in one worker's memory."""
+    from compare.registry import REGISTRY
+    if not per_worker:
         return
-    for p in points:
-        nbytes, what = memory(p.config)
+    for j in jobs:
+        memory = getattr(REGISTRY[j.system].schema, "memory", None)
+        if memory is None:
+            continue
+        nbytes, what = memory(j.config)
         if nbytes > 0.8 * per_worker:
             raise SweepRefused(
-                f"the point {p.label()} needs {nbytes / 2**30:.2f} GiB ({what}), more than 80 % of a "
+                f"the point {j.label} needs {nbytes / 2**30:.2f} GiB ({what}), more than 80 % of a "
                 f"worker's {per_worker / 2**30:.2f} GiB; allowed: fewer --workers (each gets more "
                 "memory) or a smaller point")
 
@@ -201,44 +216,45 @@ def last_line(exc: BaseException) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
-def run_points(spec: SweepSpec, points: list[Point], out, *, workers: int | None = None,
-               threads: int = 1, scheduler: str | None = None, force: bool = False,
-               restart: bool = False, echo=print, bar=None) -> Outcome:
-    """Run every point not already complete in `out` on Dask. `bar(done, total)` is told of each
-    finished point; `echo` gets the dashboard address and one line per failed point. Ctrl-C:
-    KeyboardInterrupt is re-raised after the running points have saved their records (the
+def run_jobs(jobs: list[Job], out, *, workers: int | None = None, threads: int = 1,
+             scheduler: str | None = None, force: bool = False, restart: bool = False,
+             echo=print, bar=None) -> Outcome:
+    """Run every job not already complete in `out` on Dask. `bar(done, total)` is told of each
+    finished job; `echo` gets the dashboard address and one line per failed job. Ctrl-C:
+    KeyboardInterrupt is re-raised after the running jobs have saved their records (the
     Outcome so far is attached as its `outcome`)."""
     from compare.records import cached_run
     out = str(out)
-    status = ["pending"] * len(points)
+    status = ["pending"] * len(jobs)
     todo = []
-    for i, p in enumerate(points):
-        if not force and cached_run(out, spec.system, p.config, echo=echo) is not None:
+    for i, j in enumerate(jobs):
+        if not force and cached_run(out, j.system, j.config, echo=echo) is not None:
             status[i] = "reused"
         else:
             todo.append(i)
     outcome = Outcome(status)
     if bar is not None:
-        bar(outcome.count("reused"), len(points))
+        bar(outcome.count("reused"), len(jobs))
     if not todo:
         return outcome
-    k = plan_workers(workers, threads, len(todo))
-    if scheduler is None:      # each LocalCluster worker gets an equal share of the memory
+    k = None
+    if scheduler is None:      # a LocalCluster: each worker gets an equal share of the memory
         from physics.config import available_memory_bytes
-        check_fits(spec, [points[i] for i in todo], available_memory_bytes() / k)
+        k = plan_workers(workers, threads, len(todo))
+        check_fits([jobs[i] for i in todo], available_memory_bytes() / k)
     Path(out).mkdir(parents=True, exist_ok=True)
-    stop_file = Path(out).absolute() / f".sweep-{spec.hash}-{uuid.uuid4().hex[:8]}.stop"
+    stop_file = Path(out).absolute() / f".sweep-{uuid.uuid4().hex[:12]}.stop"
     client, cluster = start_client(k, threads, scheduler)
     try:
         if scheduler is not None:
-            check_fits(spec, [points[i] for i in todo], worker_memory(client))
+            check_fits([jobs[i] for i in todo], worker_memory(client))
         if cluster is not None and cluster.dashboard_link and _has_dashboard():
             outcome.dashboard = cluster.dashboard_link
         elif scheduler is not None:
             outcome.dashboard = getattr(client, "dashboard_link", None)
         if outcome.dashboard:
             echo(f"Dask dashboard: {outcome.dashboard}")
-        _submit_and_wait(client, spec, points, todo, out, force, restart, str(stop_file), threads,
+        _submit_and_wait(client, jobs, todo, out, force, restart, str(stop_file), threads,
                          outcome, echo, bar)
     finally:
         try:
@@ -250,19 +266,19 @@ def run_points(spec: SweepSpec, points: list[Point], out, *, workers: int | None
     return outcome
 
 
-def _submit_and_wait(client, spec, points, todo, out, force, restart, stop_file, threads, outcome,
+def _submit_and_wait(client, jobs, todo, out, force, restart, stop_file, threads, outcome,
                      echo, bar) -> None:
     from distributed import as_completed, wait
     futures = {}
     for i in todo:
-        f = client.submit(run_point, spec.system, points[i].config, out, force, restart, stop_file,
-                          threads, pure=False, key=f"point-{spec.hash}-{i}-{uuid.uuid4().hex[:6]}")
+        f = client.submit(run_point, jobs[i].system, jobs[i].config, out, force, restart, stop_file,
+                          threads, pure=False, key=f"point-{i}-{uuid.uuid4().hex[:8]}")
         futures[f] = i
     try:
         for f in as_completed(futures):
-            _settle(f, futures[f], points, outcome, echo)
+            _settle(f, futures[f], jobs, outcome, echo)
             if bar is not None:
-                bar(len(points) - outcome.count("pending"), len(points))
+                bar(len(jobs) - outcome.count("pending"), len(jobs))
     except KeyboardInterrupt as stop:
         outcome.interrupted = True
         Path(stop_file).touch()
@@ -274,13 +290,13 @@ def _submit_and_wait(client, spec, points, todo, out, force, restart, stop_file,
             pass
         for f in running:
             if f.done():
-                _settle(f, futures[f], points, outcome, echo)
+                _settle(f, futures[f], jobs, outcome, echo)
         client.cancel([f for f in running if not f.done()])
         stop.outcome = outcome
         raise
 
 
-def _settle(f, i, points, outcome, echo) -> None:
+def _settle(f, i, jobs, outcome, echo) -> None:
     if f.status == "finished":
         outcome.status[i] = "ran"
         return
@@ -292,4 +308,4 @@ def _settle(f, i, points, outcome, echo) -> None:
         return
     outcome.status[i] = "failed"
     outcome.errors[i] = last_line(exc)
-    echo(f"failed: {points[i].label()}: {outcome.errors[i]}")
+    echo(f"failed: {jobs[i].label}: {outcome.errors[i]}")
