@@ -250,3 +250,19 @@ def test_ctrl_c_keeps_the_running_points_records_and_the_same_command_continues(
     assert r.returncode == 0, r.stdout + r.stderr
     assert all(x.status == "complete" for x in find_runs(tmp_path, "pspin"))
     assert "0 reused, 2 run" in r.stdout
+
+
+def test_an_existing_scheduler_runs_the_points_and_a_swept_tw_gets_its_own_dimension(tmp_path):
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        spec = parse_spec("spheres", "age", ["N=16", "tmax=5"], ["tw=0.1,1;0.5"])
+        result = sweep(spec, tmp_path, scheduler=cluster.scheduler_address, echo=lambda *_: None)
+    assert result.outcome.status == ["ran", "ran"] and result.missing == 0
+    ds = load_sweep(result.path)
+    assert ds["sweep.tw"].values.tolist() == ["0.1,1", "0.5"]
+    assert ds["tw"].values.tolist() == [0.1, 0.5, 1.0]          # the records' tw, aligned
+    first = load_run(run_path(tmp_path, "spheres", result.points[0].config))
+    c = ds["C"].isel({"sweep.tw": 0}).sel(tw=[0.1, 1.0], t=first["t"]).values   # t: the union of grids
+    np.testing.assert_array_equal(c, first["C"])
+    assert np.isnan(ds["C"].isel({"sweep.tw": 1}).sel(tw=0.1)).all()
+    assert ds["t"].attrs["units"] == "sigma^2 / (mu eps)" and ds["C"].attrs["units"] == "sigma^2"

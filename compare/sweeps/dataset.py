@@ -24,6 +24,14 @@ from compare.sweeps.spec import Point, SweepSpec
 from physics.schema import show
 
 FINDING = "finding."
+RECORD_DIMS = ("sample", "tw", "t")
+
+
+def dim_of(key: str) -> str:
+    """The Dataset dimension of a swept key: the key, or `sweep.<key>` where the key is also a
+    dimension of the records (sweeping the waiting times `tw` gives the dimension `sweep.tw`,
+    beside the records' own `tw`)."""
+    return f"sweep.{key}" if key in RECORD_DIMS else key
 
 
 def coord_values(values) -> list:
@@ -74,8 +82,8 @@ def sweep_dataset(spec: SweepSpec, points: list[Point], out):
     import xarray as xr
 
     from compare.records import load_run, run_path, version_string
-    grid = {k: coord_values(v) for k, v in spec.over}
-    index = {k: dict(zip(map(_key, v), grid[k])) for k, v in spec.over}
+    grid = {dim_of(k): coord_values(v) for k, v in spec.over}
+    index = {k: dict(zip(map(_key, v), grid[dim_of(k)])) for k, v in spec.over}
     pieces, records, statuses = [], [], []
     for p in points:
         path = run_path(out, spec.system, p.config)
@@ -87,19 +95,19 @@ def sweep_dataset(spec: SweepSpec, points: list[Point], out):
         records.append(str(path))
         statuses.append(status)
         if run is not None and status == "complete":
-            coords = {k: index[k][_key(v)] for k, v in p.coords.items()}
+            coords = {dim_of(k): index[k][_key(v)] for k, v in p.coords.items()}
             pieces.append(point_dataset(run, coords))
-    ds = xr.merge(pieces, join="outer", compat="no_conflicts", combine_attrs="drop") if pieces \
+    ds = xr.merge(pieces, join="outer", compat="no_conflicts", combine_attrs="override") if pieces \
         else xr.Dataset()
     ds = ds.reindex({k: v for k, v in grid.items()}) if pieces else ds.assign_coords(grid)
     shape = spec.shape
-    dims = spec.dims
+    dims = tuple(dim_of(k) for k in spec.dims)
     ds["record"] = (dims, np.array(records, dtype=object).reshape(shape))
     ds["status"] = (dims, np.array(statuses, dtype=object).reshape(shape))
     for k, _ in spec.over:
         unit = spec.schema[k].unit
         if unit:
-            ds[k].attrs["units"] = unit
+            ds[dim_of(k)].attrs["units"] = unit
     order = [*dims, "sample", "tw", "t"]
     ds = ds.transpose(*[d for d in order if d in ds.dims], ...)
     missing = sum(s != "complete" for s in statuses)

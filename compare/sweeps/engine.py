@@ -150,7 +150,7 @@ def start_client(workers: int, threads: int, scheduler: str | None):
     old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0" if _has_dashboard() else None,
+                               dashboard_address=":0",    # a free port (served with bokeh only)
                                silence_logs=logging.CRITICAL)   # failures: one line each, ours
     finally:
         if main:
