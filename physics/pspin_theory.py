@@ -125,3 +125,26 @@ def summary(T: float, mix: dict) -> dict:
         "x": fdt_slope_x(T, mix) if (below and T > 0) else (1.0 if not below else 0.0),
         "e_th": threshold_energy(mix),
     }
+
+
+def mct_exponents(p: int) -> dict:
+    """Mode-coupling exponents of the pure spherical p-spin above T_d (docs/science.md, section 6).
+
+    q_d = (p-2)/(p-1) is the dynamical plateau, lambda = (p-2)(1-q_d)/(2 q_d) the exponent
+    parameter (= 1/2 for every pure p >= 3), a in (0, 1/2) solves Gamma(1-a)^2/Gamma(1-2a) = lambda
+    (critical decay onto the plateau), b in (0, 1] solves Gamma(1+b)^2/Gamma(1+2b) = lambda (von
+    Schweidler decay from it), and tau ~ (T - T_d)^-gamma with gamma = 1/(2a) + 1/(2b).
+    For p = 3: lambda = 1/2, b = 1, a = 0.3953, gamma = 1.765. Returns {q_d, lambda, a, b, gamma}."""
+    from scipy.special import gammaln
+
+    p = int(p)
+    if p < 3:
+        raise ValueError(f"p = {p}: the mode-coupling exponents need a pure p-spin with p >= 3")
+    q_d = (p - 2) / (p - 1)
+    lam = (p - 2) * (1 - q_d) / (2 * q_d)
+    # both sides fall monotonically from 1 (a = 0, b = 0) to 0 (a = 1/2) and to 1/2 (b = 1)
+    ga = lambda a: 2 * gammaln(1 - a) - gammaln(1 - 2 * a) - math.log(lam)  # noqa: E731
+    gb = lambda b: 2 * gammaln(1 + b) - gammaln(1 + 2 * b) - math.log(lam)  # noqa: E731
+    a = brentq(ga, 1e-12, 0.5 - 1e-12, xtol=1e-14)
+    b = 1.0 if abs(gb(1.0)) < 1e-12 else brentq(gb, 1e-12, 1.0, xtol=1e-14)
+    return {"q_d": q_d, "lambda": lam, "a": a, "b": b, "gamma": 1 / (2 * a) + 1 / (2 * b)}
