@@ -12,6 +12,8 @@ PAPER_HELP = {
     # id -> one line for --help (kept here so that --help imports no physics)
     "cugliandolo-kurchan-1993": "p = 3 spherical p-spin quenched to T = 0.5: e_inf, q_EA, x from the "
                                 "CK equations, and the finite-N p-spin converging to them",
+    "kerr-winter-2024": "nets under Langevin dynamics beside the p-spin: tau(T), the power law of Q, "
+                        "time-temperature superposition, caging, aging, chi_4, trivialisation by L2",
 }
 
 
@@ -92,8 +94,8 @@ def command(paper, scale, out, records, force, workers, threads, scheduler):
         workers = max(1, cores() // threads)
     try:
         result = reproduce(paper, scale=scale, out=out, records=records, force=force,
-                           progress=lambda point: ProgressBar(point.name if point is not None else
-                                                              "points", fractions=point is not None),
+                           progress=lambda point: ProgressBar(point.name, "step") if point is not None
+                           else ProgressBar("points", "point", fractions=False),
                            workers=workers, threads=threads, scheduler=scheduler, echo=click.echo)
     except SweepRefused as e:
         raise Refused(str(e)) from None

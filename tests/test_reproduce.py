@@ -112,3 +112,23 @@ def test_claim_from_uses_analysis_verdict():
     assert c.verdict == "not reproduced"
     c = claim_from("x", "x is 1", A.none("no plateau"), 1.0, "1 (paper)", tol=0.1, how="test")
     assert c.measured is None and c.verdict == "not reproduced" and "no plateau" in c.note
+
+
+KWJ_IDS = {"tau_finite_all_T", "q_power_law_exponent", "tts_collapse", "no_caging", "aging_low_T",
+           "chi4_peak", "trivialisation_lambda", "pspin_tau_exponent", "spheres_tau_growth"}
+
+
+def test_kerr_winter_tiny_scale_runs_through_the_sweep_engine(tmp_path):
+    out, records = tmp_path / "reports", tmp_path / "runs"
+    res = _cli(["kerr-winter-2024", "--scale", "tiny", "--out", str(out), "--records", str(records),
+                "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    folder = out / "kerr-winter-2024"
+    report = json.loads((folder / "report.json").read_text())
+    validate_report(report)
+    assert {c["id"] for c in report["claims"]} == KWJ_IDS
+    spheres = next(c for c in report["claims"] if c["id"] == "spheres_tau_growth")
+    assert spheres["measured"] is None and "Not measured" in spheres["note"]
+    for png in ("tau.png", "tts.png", "dynamics.png", "trivialisation.png"):
+        assert (folder / png).stat().st_size > 10_000
+    assert len(list(records.glob("*.h5"))) == len(report["config"]["points"])

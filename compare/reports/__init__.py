@@ -22,6 +22,7 @@ __all__ = ["PAPERS", "Claim", "Point", "Scale", "Result", "load_paper", "reprodu
 
 PAPERS = {
     "cugliandolo-kurchan-1993": "compare.reports.cugliandolo_kurchan_1993",
+    "kerr-winter-2024": "compare.reports.kerr_winter_2024",
 }
 """Paper id -> module. The id is what `reproduce` takes and the folder of its report."""
 

@@ -1,0 +1,218 @@
+"""The claims of Kerr Winter & Janssen (2024), each measured by physics.analysis on our records
+and judged by analysis.verdict with the tolerance stated in its note."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from compare.reports.base import Claim, claim_from
+from compare.reports.kerr_winter_2024.measure import (
+    P_SPIN, SCALES, TOL, _fmt_tau, lag_curve, main_state, nets_names, overlap, taus)
+
+
+def _A():
+    from physics import analysis as A
+    return A
+
+
+def claim_tau_finite(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    rows, finite, total = [], 0, 0
+    for state in s["states"]:
+        es = taus(runs, nets_names(scale, state))
+        finite += sum(e.ok and not e.bound for e in es)
+        total += len(es)
+        rows.append(f"{state}: " + ", ".join(f"T = {T:g}: {_fmt_tau(e)}" for T, e in zip(s["T"], es)))
+    frac = finite / total if total else float("nan")
+    slope = _tau_slope(runs, scale)
+    how = (f"tau_e (Q/Q(0) < 1/e, analysis.tau_of) at the largest tw = {s['tw'][-1]:g}, for every "
+           f"state point and T: {'; '.join(rows)}. Measured: the fraction of (state, T) with a finite "
+           f"tau (a bound '>' counts as not finite). d ln tau / d ln T at {main_state(scale)}: "
+           f"{slope}. Tolerance {TOL['tau_finite_all_T']}: every tau must be finite")
+    return claim_from("tau_finite_all_T", "The relaxation time of nets stays finite at every T > 0 "
+                      "(no divergence at a finite temperature)", A.Estimate(frac), 1.0,
+                      "1 (every T: tau finite; their Fig. of tau_e against kT)", TOL["tau_finite_all_T"], how)
+
+
+def _tau_slope(runs, scale) -> str:
+    A, s = _A(), SCALES[scale].params
+    es = taus(runs, nets_names(scale, main_state(scale)))
+    T = [T for T, e in zip(s["T"], es) if e.ok and not e.bound]
+    v = [e.value for e in es if e.ok and not e.bound]
+    if len(T) < 3:
+        return "too few finite taus for a slope"
+    fit = A.power_law_fit(T, v, (min(T), max(T)))
+    return f"{fit.value:.3f} +- {fit.error:.2g}" if fit.ok else fit.note
+
+
+def claim_power_law(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    state = main_state(scale)
+    name = nets_names(scale, state)[-1]           # the highest T, as their fit
+    lag, q = overlap(runs[name])
+    tau = A.tau_of(lag, q, "tau_e")
+    est = A.scaled_power_law(lag, q, tau, (1.0, 1e3))
+    how = (f"Q/Q(0) against t/tau_e at the highest T = {s['T'][-1]:g} ({state}, tw = {s['tw'][-1]:g}, tau_e = "
+           f"{_fmt_tau(tau)}), log-log least squares over 1 <= t/tau_e <= 1e3 as their code "
+           f"(analysis.scaled_power_law; window used {est.window}). Tolerance {TOL['q_power_law_exponent']}: "
+           "their -0.5 is read off a fit of the same kind, quoted to one digit")
+    return claim_from("q_power_law_exponent", "The weight overlap decays as a power of the scaled time "
+                      "with exponent close to -0.5 (mode-coupling-like)", est, -0.5,
+                      "-0.5 (abstract; fit over 1 <= t/tau_e <= 1e3 at their highest T)",
+                      TOL["q_power_law_exponent"], how)
+
+
+def claim_tts(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    state = main_state(scale)
+    names = nets_names(scale, state)
+    curves = [overlap(runs[n]) for n in names]
+    ts = taus(runs, names)
+    est = A.tts_collapse(curves, ts, (0.1, 10.0))
+    how = (f"Q/Q(0) of every T at {state} (tw = {s['tw'][-1]:g}) against lag/tau_e(T); the rms spread "
+           f"of the curves around their mean over 0.1 <= lag/tau_e <= 10 (analysis.tts_collapse; "
+           f"{est.note}). Tolerance {TOL['tts_collapse']}: a spread of 0.05 in Q/Q(0) is the width of "
+           "a line in their collapse figure")
+    return claim_from("tts_collapse", "Time-temperature superposition: Q(t; T) = F(t / tau(T))", est, 0.0,
+                      "0 (a collapse; their figure of Q against t/tau_e)", TOL["tts_collapse"], how)
+
+
+def claim_no_caging(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    state = main_state(scale)
+    name = nets_names(scale, state)[0]             # the lowest T, where a cage would show first
+    lag, msd = lag_curve(runs[name], "msd")
+    est = A.caging(lag, msd)
+    how = (f"The minimum over interior lags of d ln msd / d ln lag at the lowest T = {s['T'][0]:g} "
+           f"({state}, tw = {s['tw'][-1]:g}; analysis.caging: a plateau is a minimum below 0.3 between "
+           f"steeper parts; here plateau = {est.extra.get('plateau')}). Expected: no plateau, i.e. a "
+           "minimum slope of at least 0.3 (free diffusion gives 1); tolerance 0.05")
+    return claim_from("no_caging", "Nets show no caging: the msd has no plateau at intermediate lags",
+                      est, (0.3, 2.0), "no plateau (their msd against lag at every T)", 0.05, how)
+
+
+def claim_aging(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    state = main_state(scale)
+    name = nets_names(scale, state)[0]
+    run = runs[name]
+    ts = [A.tau_of(*overlap(run, i), "tau_e") for i in range(len(run["tw"]))]
+    est = A.aging_exponent(np.asarray(run["tw"], float), ts)
+    how = (f"tau_e of Q(tw, tw + t) at tw = {', '.join(f'{w:g}' for w in run['tw'])} at the lowest T = "
+           f"{s['T'][0]:g} ({state}): {', '.join(_fmt_tau(e) for e in ts)}; d ln tau / d ln tw "
+           f"(analysis.aging_exponent; 1 = simple aging, 0 = stationary). Expected: clearly above 0; "
+           "the range [0.3, 1.2] covers sub-aging to simple aging; tolerance 0.05")
+    return claim_from("aging_low_T", "At low T nets age: the relaxation time grows with the waiting time",
+                      est, (0.3, 1.2), "aging at low T (their Q(t0, t0 + t) for several t0)", 0.05, how)
+
+
+def claim_chi4(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    state = main_state(scale)
+    rows, mid = [], None
+    names = nets_names(scale, state)
+    for k, (T, name) in enumerate(zip(s["T"], names)):
+        run = runs[name]
+        lag, Qs = lag_curve(run, "Q", per_sample=True)
+        n = float(np.ravel(run["dnn/N"])[0])
+        _, c4 = A.chi4(Qs, n)
+        peak = A.chi4_peak(lag, c4, samples=Qs.shape[0])
+        tau = A.tau_of(*overlap(run), "tau_e")
+        ratio = (math.log10(peak.extra["lag"] / tau.value)
+                 if peak.ok and not peak.bound and tau.ok and not tau.bound and "lag" in peak.extra
+                 else float("nan"))
+        rows.append(f"T = {T:g}: peak {peak.value:.3g}{' (' + peak.bound + ')' if peak.bound else ''} at lag "
+                    f"{peak.extra.get('lag', float('nan')):.3g}, tau_e {_fmt_tau(tau)}")
+        if k == len(names) // 2:
+            mid = (T, ratio, peak)
+    T, ratio, peak = mid
+    est = A.Estimate(ratio) if math.isfinite(ratio) else A.none("no interior peak or no tau at this T")
+    how = (f"chi_4(lag) = n var_samples Q(tw, tw + lag) (analysis.chi4, n = the number of weights, "
+           f"{s['samples']} samples, tw = {s['tw'][-1]:g}) at {state}: {'; '.join(rows)}. Measured: "
+           f"log10(lag of the peak / tau_e) at the middle T = {T:g}. Tolerance {TOL['chi4_peak']} "
+           "(a factor of 3: the peak of a four-point susceptibility lies near tau, not at it)")
+    return claim_from("chi4_peak", "The four-point susceptibility chi_4 has a peak near tau "
+                      "(dynamic heterogeneity)", est, 0.0, "peak near lag ~ tau (their chi_4 figure)",
+                      TOL["chi4_peak"], how)
+
+
+def trivialisation_curve(runs, scale):
+    """(l2, geometric-mean final loss, mean pairwise distance or NaN) over the L2 grid."""
+    s = SCALES[scale].params
+    l2s, loss, dist = [], [], []
+    for l2 in s["l2"]:
+        run = runs[f"triv_l2_{l2:g}"]
+        lf = np.asarray(run["dnn/loss_final"], float).ravel()
+        lf = lf[np.isfinite(lf)]
+        l2s.append(float(l2))
+        loss.append(float(np.exp(np.mean(np.log(np.maximum(lf, 1e-30))))) if lf.size else float("nan"))
+        if "dnn/minima_distances" in run:
+            D = np.asarray(run["dnn/minima_distances"], float)[-1]
+            iu = np.triu_indices(D.shape[0], 1)
+            dist.append(float(np.mean(D[iu])) if iu[0].size else float("nan"))
+        else:
+            dist.append(float("nan"))
+    return np.array(l2s), np.array(loss), np.array(dist)
+
+
+def claim_trivialisation(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    l2, loss, dist = trivialisation_curve(runs, scale)
+    est = A.jump_location(l2, loss, low=float(np.nanmin(loss)), high=0.5, log=False)
+    from compare.reports.kerr_winter_2024.measure import n_weights
+    N = n_weights(int(s["triv_width"]), int(s["depth"]), int(s["d"]))
+    how = (f"T = 0 minimisation (Adam, {s['triv_steps']} steps, the jamming protocol) at width "
+           f"{s['triv_width']} (N/P = {N / s['P']:.3f}; theirs: width 30, N/P = 0.08), "
+           f"{s['triv_samples']} initialisations on one data set per lambda: geometric-mean final loss "
+           + ", ".join(f"{a:g}: {b:.3g}" for a, b in zip(l2, loss))
+           + "; mean pairwise distance between the minima "
+           + ", ".join(f"{a:g}: {b:.3g}" for a, b in zip(l2, dist))
+           + ". Measured: where the loss crosses halfway from its lowest value to 0.5 (analysis.jump_location, "
+           "error half the bracket). Expected: inside [0.010, 0.040]; tolerance 0.005 (a grid step of "
+           "their lambda axis), so a bracket wider than that is inconclusive")
+    return claim_from("trivialisation_lambda", "An L2 term trivialises the landscape: above a lambda "
+                      "the final loss jumps to 0.5 (one minimum at w = 0)", est, (0.010, 0.040),
+                      "between 0.010 and 0.040 at width 30 (their loss against lambda and minima distances)",
+                      0.005, how)
+
+
+def claim_pspin_tau(runs, scale) -> Claim:
+    A, s = _A(), SCALES[scale].params
+    from physics import pspin_theory as th
+    mct = th.mct_exponents(P_SPIN)
+    Td = th.dynamical_temperature({P_SPIN: 1.0})
+    names = [f"ck_T{T:g}" for T in s["ck_T"]]
+    last = taus(runs, names, -1)
+    first = taus(runs, names, 0)
+    est = A.divergence_exponent(np.asarray(s["ck_T"], float), last, Td)
+    drift = ", ".join(f"T = {T:g}: {_fmt_tau(a)} -> {_fmt_tau(b)}" for T, a, b in zip(s["ck_T"], first, last))
+    how = (f"CK solution (N = infinity, n_grid = {s['ck_n_grid']}) from a random start, tau_e of "
+           f"C(tw, tw + t) at tw = {s['ck_tw'][0]:g} -> {s['ck_tw'][-1]:g}: {drift} (a tau that still "
+           f"grows with tw has not reached equilibrium: the fit then underestimates gamma). Fitted "
+           f"tau ~ (T - T_d)^-gamma with T_d = {Td:.4f} (analysis.divergence_exponent, window "
+           f"{est.window}). Expected: the mode-coupling gamma = 1/(2a) + 1/(2b) = {mct['gamma']:.4f} from "
+           f"lambda = {mct['lambda']:.3f} (a = {mct['a']:.4f}, b = {mct['b']:.3f}; physics.pspin_theory."
+           f"mct_exponents). Tolerance {TOL['pspin_tau_exponent']}: the asymptotic power law holds only "
+           "close to T_d, where the runs are shortest")
+    return claim_from("pspin_tau_exponent", "The p-spin's relaxation time diverges at T_d with the "
+                      "mode-coupling exponent (unlike the nets')", est, mct["gamma"],
+                      f"{mct['gamma']:.4f} (MCT, computed from lambda = {mct['lambda']:.3g})",
+                      TOL["pspin_tau_exponent"], how)
+
+
+def claim_spheres(runs, scale) -> Claim:
+    A = _A()
+    return claim_from("spheres_tau_growth", "Soft spheres slow down super-Arrhenius as T drops",
+                      A.none("the spheres have no thermal (equilibrated liquid) protocol yet: `spheres "
+                             "age` starts from random positions, whose relaxation is the descent of the "
+                             "initial overlaps, not thermal motion (issue 12)"),
+                      1.0, "tau grows faster than Arrhenius (their comparison with glass formers)", 0.0,
+                      "Would be tau(T) from Q of a 2D bidisperse liquid at fixed density after "
+                      "equilibration at each T")
+
+
+def claims(runs: dict, scale: str) -> list[Claim]:
+    return [claim_tau_finite(runs, scale), claim_power_law(runs, scale), claim_tts(runs, scale),
+            claim_no_caging(runs, scale), claim_aging(runs, scale), claim_chi4(runs, scale),
+            claim_trivialisation(runs, scale), claim_pspin_tau(runs, scale), claim_spheres(runs, scale)]

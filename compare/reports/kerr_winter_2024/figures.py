@@ -1,0 +1,158 @@
+"""The figures of the Kerr Winter & Janssen 2024 report: tau against T for the nets and the
+p-spin, the time-temperature superposition of each, the nets' msd / chi_4 / aging, and the
+trivialisation by the L2 term. Sample means; tau from analysis.tau_of (tau_e)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from compare.plots import figure, save
+from compare.reports.kerr_winter_2024.claims import trivialisation_curve
+from compare.reports.kerr_winter_2024 import measure as M
+
+
+def _colors(n: int):
+    import matplotlib.pyplot as plt
+    return plt.cm.viridis(np.linspace(0.05, 0.85, max(n, 1)))
+
+
+def _ck_names(scale):
+    return [f"ck_T{T:g}" for T in M.SCALES[scale].params["ck_T"]]
+
+
+def tau_figure(runs, scale, path):
+    """Left: tau_e of the nets against T (each state point; open markers: lower bounds). Right:
+    tau_e of the p-spin (CK) against T - T_d, with the mode-coupling power law of slope -gamma."""
+    from physics import pspin_theory as th
+    s = M.SCALES[scale].params
+    fig, ax = figure(2, 1, width=4.6, height=3.6)
+    a = ax[0, 0]
+    for (state, (width, l2)), c in zip(s["states"].items(), _colors(len(s["states"]))):
+        es = M.taus(runs, M.nets_names(scale, state))
+        N = M.n_weights(width, s["depth"], s["d"])
+        T = np.asarray(s["T"], float)
+        v = np.array([e.value if e.ok else np.nan for e in es])
+        bound = np.array([bool(e.bound) for e in es])
+        a.plot(T[~bound], v[~bound], "o-", color=c, label=f"width {width}, $\\lambda$ = {l2:g} (N/P = {N / s['P']:.2f})")
+        if bound.any():
+            a.plot(T[bound], v[bound], "o", mfc="none", color=c)
+    a.set(xscale="log", yscale="log", xlabel="T (loss units)", ylabel=r"$\tau_e$ (time units, steps x lr)",
+          title="nets: tau finite at every T")
+    a.legend(fontsize=7)
+    b = ax[0, 1]
+    Td = th.dynamical_temperature({M.P_SPIN: 1.0})
+    gamma = th.mct_exponents(M.P_SPIN)["gamma"]
+    T = np.asarray(s["ck_T"], float)
+    for k, marker in ((0, "s"), (-1, "o")):
+        es = M.taus(runs, _ck_names(scale), k)
+        v = np.array([e.value if e.ok and not e.bound else np.nan for e in es])
+        b.plot(T - Td, v, marker + ("-" if k == -1 else ":"), color="k" if k == -1 else "0.6",
+               label=f"CK, tw = {s['ck_tw'][k]:g}")
+        if k == -1 and np.isfinite(v).any():
+            x = np.geomspace((T - Td).min(), (T - Td).max(), 20)
+            i = int(np.nanargmin(T - Td))
+            b.plot(x, v[i] * (x / (T[i] - Td)) ** -gamma, "--", color="tab:red",
+                   label=f"MCT: $(T - T_d)^{{-{gamma:.3f}}}$")
+    b.set(xscale="log", yscale="log", xlabel=f"$T - T_d$ ($T_d$ = {Td:.3f})", ylabel=r"$\tau_e$ (Langevin time)",
+          title="p = 3 spin glass (N = inf): diverges at $T_d$")
+    b.legend(fontsize=7)
+    b.text(0.02, 0.02, "soft spheres: not measured\n(no equilibrated-liquid protocol yet)",
+           transform=b.transAxes, fontsize=7, color="0.4", va="bottom")
+    return save(fig, path)
+
+
+def tts_figure(runs, scale, path):
+    """Q/Q(0) of every T against lag / tau_e (nets) and C against lag / tau_e (p-spin), with the
+    power law t^-0.5 of the paper."""
+    s = M.SCALES[scale].params
+    fig, ax = figure(2, 1, width=4.6, height=3.6)
+    state = M.main_state(scale)
+    names = M.nets_names(scale, state)
+    for a, names_, Ts, what in ((ax[0, 0], names, s["T"], f"nets ({state})"),
+                                (ax[0, 1], _ck_names(scale), s["ck_T"], "p-spin (CK)")):
+        for name, T, c in zip(names_, Ts, _colors(len(names_))):
+            lag, q = M.overlap(runs[name])
+            [tau] = M.taus(runs, [name])
+            if tau.ok and not tau.bound:
+                a.plot(lag / tau.value, q, color=c, label=f"T = {T:g}")
+        a.set(xscale="log", xlabel=r"lag / $\tau_e(T)$", title=f"{what}: time-temperature superposition")
+        a.legend(fontsize=7)
+    x = np.geomspace(1, 1e3, 20)
+    ax[0, 0].plot(x, np.exp(-1) * x ** -0.5, "k--", lw=1, label=r"$\propto (t/\tau)^{-0.5}$ (paper)")
+    ax[0, 0].set(yscale="log", ylabel=r"$Q/Q(0)$")
+    ax[0, 0].legend(fontsize=7)
+    ax[0, 1].set(ylabel="C(tw, tw + lag)")
+    return save(fig, path)
+
+
+def dynamics_figure(runs, scale, path):
+    """Nets at the main state point: msd against lag with free diffusion 2 T lag (no plateau);
+    chi_4 against lag; Q(tw, tw + t) for several tw at the lowest T (aging)."""
+    from physics import analysis as A
+    s = M.SCALES[scale].params
+    state = M.main_state(scale)
+    names = M.nets_names(scale, state)
+    fig, ax = figure(3, 1, width=4.0, height=3.4)
+    for name, T, c in zip(names, s["T"], _colors(len(names))):
+        run = runs[name]
+        lag, msd = M.lag_curve(run, "msd")
+        ax[0, 0].plot(lag, msd, color=c, label=f"T = {T:g}")
+        ax[0, 0].plot(lag, 2 * T * lag, ":", color=c, lw=0.8)
+        lag, Qs = M.lag_curve(run, "Q", per_sample=True)
+        _, c4 = A.chi4(Qs, float(np.ravel(run["dnn/N"])[0]))
+        ax[0, 1].plot(lag, c4, color=c, label=f"T = {T:g}")
+    ax[0, 0].set(xscale="log", yscale="log", xlabel="lag (steps x lr)", ylabel="msd per weight",
+                 title="msd: no plateau (dotted: 2 T lag)")
+    ax[0, 0].legend(fontsize=7)
+    ax[0, 1].set(xscale="log", yscale="log", xlabel="lag (steps x lr)",
+                 ylabel=r"$\chi_4$ = n var$_{samples}$ Q", title=f"$\\chi_4$ ({s['samples']} samples)")
+    ax[0, 1].legend(fontsize=7)
+    run = runs[names[0]]
+    for i, (w, c) in enumerate(zip(run["tw"], _colors(len(run["tw"])))):
+        lag, q = M.overlap(run, i)
+        ax[0, 2].plot(lag, q, color=c, label=f"tw = {w:g}")
+    ax[0, 2].set(xscale="log", xlabel="lag (steps x lr)", ylabel="Q/Q(0)",
+                 title=f"aging at T = {s['T'][0]:g}")
+    ax[0, 2].legend(fontsize=7)
+    return save(fig, path)
+
+
+def trivialisation_figure(runs, scale, path):
+    """Final loss (geometric mean over initialisations) and mean pairwise distance between the
+    minima against lambda, at one width."""
+    s = M.SCALES[scale].params
+    l2, loss, dist = trivialisation_curve(runs, scale)
+    fig, ax = figure(2, 1, width=4.0, height=3.2)
+    ax[0, 0].plot(l2, loss, "o-", color="k")
+    ax[0, 0].axhline(0.5, ls=":", color="0.5", label="trivial minimum w = 0 (loss 1/2)")
+    ax[0, 0].axvspan(0.010, 0.040, color="tab:orange", alpha=0.15, label="paper: jump in [0.010, 0.040]")
+    ax[0, 0].set(xlabel=r"$\lambda$ (L2 strength)", ylabel="final loss (geometric mean)",
+                 title=f"width {s['triv_width']}, {s['triv_samples']} initialisations")
+    ax[0, 0].legend(fontsize=7)
+    ax[0, 1].plot(l2, dist, "s-", color="tab:blue")
+    ax[0, 1].set(xlabel=r"$\lambda$ (L2 strength)", ylabel="mean distance between minima",
+                 title="distinct minima -> one minimum")
+    return save(fig, path)
+
+
+def draw_all(runs, scale, folder) -> list:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = [(tau_figure(runs, scale, folder / "tau.png"),
+            "Relaxation time tau_e (Q/Q(0) or C below 1/e) against temperature: nets (left, each "
+            "state point; open markers are lower bounds) stay finite; the p-spin (right, CK at two "
+            "waiting times) diverges at T_d with the mode-coupling exponent (dashed)."),
+           (tts_figure(runs, scale, folder / "tts.png"),
+            "Time-temperature superposition: the overlap of every T against lag / tau_e(T), for the "
+            "nets (left, with the paper's power law t^-0.5) and the p-spin (right)."),
+           (dynamics_figure(runs, scale, folder / "dynamics.png"),
+            "Nets: the msd has no plateau (dotted: free diffusion 2 T lag); chi_4 against lag; aging "
+            "of Q(tw, tw + t) at the lowest T.")]
+    try:
+        out.append((trivialisation_figure(runs, scale, folder / "trivialisation.png"),
+                    "Topology trivialisation: the final loss jumps to 1/2 and the minima merge as the "
+                    "L2 strength lambda grows (shaded: where the paper finds it at width 30)."))
+    except KeyError:
+        pass
+    return out

@@ -1,0 +1,169 @@
+"""Kerr Winter & Janssen (2024), "Glassy dynamics in deep neural networks: a structural
+comparison": nets under Langevin dynamics beside the p-spin (and, when built, soft spheres).
+
+Claims (docs/science.md, sections 6 and 7): the nets' relaxation time stays finite at every T
+(`tau_finite_all_T`), their overlap decays as a power of t/tau with exponent about -0.5
+(`q_power_law_exponent`), obeys time-temperature superposition (`tts_collapse`), shows no cage
+(`no_caging`), ages at low T (`aging_low_T`), has a four-point susceptibility peaking near tau
+(`chi4_peak`), and an L2 term trivialises the landscape at lambda between 0.010 and 0.040 at width
+30 (`trivialisation_lambda`); beside them the p-spin's tau diverges at T_d with the mode-coupling
+exponent computed from lambda (`pspin_tau_exponent`) and soft spheres slow down as T drops
+(`spheres_tau_growth`).
+
+Measured on: our nets (nets/, bias-free ReLU, 6 hidden layers, quadratic hinge + L2, Langevin)
+on scikit-learn's digits (parity, PCA to d = 10) at widths chosen so that N/P is that of their
+state points; the exact N = infinity p-spin (physics/ck) above T_d after its transient.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from compare.reports.base import Claim, Point, Scale, claim_from
+
+PAPER = "kerr-winter-2024"
+TITLE = ("Kerr Winter & Janssen (2024), glassy dynamics in deep neural networks: a structural "
+         "comparison")
+SOURCE = "arXiv:2405.13098 (2024); their public code for the protocol"
+P_SPIN = 3
+
+SCALES = {
+    "small": Scale("small", "about 15-25 min on 2 cores (nets: 3 state points x 4 T, 8 samples; CK "
+                   "at 5 T to t = 1e4; the L2 sweep)", {
+        "P": 1000, "d": 10, "depth": 6, "lr": 0.1, "tmax": 2000.0, "tw": [20.0, 200.0, 1000.0],
+        "samples": 8, "T": [1e-6, 1e-5, 1e-4, 1e-3],
+        "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
+        "l2": [0.0, 0.005, 0.01, 0.02, 0.03, 0.04, 0.06], "triv_width": 3, "triv_samples": 5,
+        "triv_steps": 20000,
+        "ck_T": [0.7, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e4, "ck_tw": [1000.0, 3000.0], "ck_n_grid": 512}),
+    "paper": Scale("paper", "a cluster (their sizes: P = 60000 would need MNIST files in --data-dir; "
+                   "estimated from the small scale, not measured)", {
+        "P": 1297, "d": 10, "depth": 6, "lr": 0.05, "tmax": 2e4, "tw": [20.0, 200.0, 2000.0, 1e4],
+        "samples": 32, "T": [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2],
+        "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
+        "l2": [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06], "triv_width": 3,
+        "triv_samples": 20, "triv_steps": 100000,
+        "ck_T": [0.65, 0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e5, "ck_tw": [1e4, 3e4],
+        "ck_n_grid": 1024}),
+    "tiny": Scale("tiny", "seconds (tests only)", {
+        "P": 60, "d": 4, "depth": 2, "lr": 0.1, "tmax": 40.0, "tw": [2.0, 10.0], "samples": 3,
+        "T": [1e-4, 1e-3, 1e-2], "states": {"w3": (3, 0.0), "w8": (8, 0.0)},
+        "l2": [0.0, 0.2], "triv_width": 3, "triv_samples": 2, "triv_steps": 300,
+        "ck_T": [0.9, 1.2, 1.5], "ck_tmax": 100.0, "ck_tw": [20.0, 40.0], "ck_n_grid": 128}, hidden=True),
+}
+
+TOL = {"tau_finite_all_T": 0.01, "q_power_law_exponent": 0.1, "tts_collapse": 0.05,
+       "chi4_peak": 0.5, "pspin_tau_exponent": 0.25}
+"""Tolerances of the claims, with their reasons in the claims' notes."""
+
+
+def n_weights(width: int, depth: int, d: int) -> int:
+    """Weights of the bias-free fully connected net: d w + (depth - 1) w^2 + w."""
+    return d * width + (depth - 1) * width * width + width
+
+
+# ----------------------------------------------------------------------------- the points
+
+def nets_name(state: str, T: float) -> str:
+    return f"nets_{state}_T{T:g}"
+
+
+def points(scale: str) -> list[Point]:
+    from nets import default_config as nets_config
+    from physics import ck
+    s = SCALES[scale].params
+    out = []
+    for state, (width, l2) in s["states"].items():
+        for T in s["T"]:
+            out.append(Point(nets_name(state, T), "dnn", nets_config(
+                protocol="langevin", data="digits", d=s["d"], P=s["P"], depth=s["depth"], width=width,
+                bias=False, activation="relu", loss="hinge", l2=l2, dynamics="langevin", T=float(T),
+                lr=s["lr"], tmax=float(s["tmax"]), tw=[float(w) for w in s["tw"]], h=0.0, hessian_k=0,
+                samples=s["samples"], seed=0, device="cpu")))
+    for T in s["ck_T"]:
+        out.append(Point(f"ck_T{T:g}", "ck", ck.default_config(
+            p=P_SPIN, T=float(T), tmax=float(s["ck_tmax"]), tw=[float(w) for w in s["ck_tw"]],
+            n_grid=int(s["ck_n_grid"]))))
+    out += trivialisation_points(scale)
+    return out
+
+
+def trivialisation_points(scale: str) -> list[Point]:
+    """T = 0 minimisations (the jamming protocol) at one width over the L2 grid, the samples
+    sharing one data set (different initialisations), as their figure of final loss against lambda."""
+    from nets import SCHEMA
+    from nets import default_config as nets_config
+    s = SCALES[scale].params
+    shared = {"shared_data": True} if "shared_data" in SCHEMA else {}
+    return [Point(f"triv_l2_{l2:g}", "dnn", nets_config(
+        protocol="jamming", data="digits", d=s["d"], P=s["P"], depth=s["depth"],
+        widths=[int(s["triv_width"])], bias=False, activation="relu", loss="hinge", l2=float(l2),
+        max_steps=int(s["triv_steps"]), samples=s["triv_samples"], seed=0, device="cpu", **shared))
+        for l2 in s["l2"]]
+
+
+# ----------------------------------------------------------------------------- curves from records
+
+def lag_curve(run, name: str, i_tw: int = -1, per_sample: bool = False):
+    """(lag, values) of a two-time observable at waiting time tw[i_tw]: the sample mean, or the
+    samples [S, n] with per_sample; lags > 0 only."""
+    t, tw = np.asarray(run["t"], float), np.asarray(run["tw"], float)
+    lag = t - tw[i_tw]
+    keep = lag > 0
+    v = np.asarray(run[name], float)[:, i_tw, :][:, keep] if per_sample else run.mean(name)[i_tw][keep]
+    return lag[keep], v
+
+
+def overlap(run, i_tw: int = -1):
+    """(lag, normalised overlap): Q/Q(shortest lag) for nets, C for the p-spin (C(t, t) = 1)."""
+    from physics import analysis as A
+    name = "Q" if run.system == "dnn" else "C"
+    lag, v = lag_curve(run, name, i_tw)
+    return lag, A.normalised(v)
+
+
+def taus(runs: dict, names: list[str], i_tw: int = -1) -> list:
+    from physics import analysis as A
+    return [A.tau_of(*overlap(runs[n], i_tw), "tau_e") for n in names]
+
+
+def nets_names(scale: str, state: str) -> list[str]:
+    return [nets_name(state, T) for T in SCALES[scale].params["T"]]
+
+
+def main_state(scale: str) -> str:
+    """The state point most claims are read at: the wider net (N/P of their (72, 0))."""
+    return "w8" if "w8" in SCALES[scale].params["states"] else next(iter(SCALES[scale].params["states"]))
+
+
+def _fmt_tau(e) -> str:
+    return (f"> {e.value:.3g}" if e.bound else f"{e.value:.3g}") if e.ok else "none"
+
+
+def stand_in(scale: str) -> str:
+    s = SCALES[scale].params
+    states = ", ".join(f"width {w}, lambda = {l2:g} (N/P = {n_weights(w, s['depth'], s['d']) / s['P']:.3f})"
+                       for w, l2 in s["states"].values())
+    return (
+        "Their protocol: PCA-MNIST parity (d = 10, P = 60000), bias-free ReLU nets of 6 hidden layers "
+        "at widths 30 and 72 (N/P = 0.08 and 0.45), quadratic hinge + (lambda/2)|w|^2, an SGD "
+        "preparation of 2e4 steps, then full-batch gradient descent (lr 1e-3) with Gaussian noise "
+        "of std sqrt(2 kT lr / P) per step, kT from 1e-10 to 1, Q normalised by Q(0) with a = "
+        "std(w)/f. Ours: no MNIST files are available offline, so scikit-learn's 8x8 digits stood "
+        f"in (parity labels, PCA to d = {s['d']}, P = {s['P']} training points); {s['depth']} hidden "
+        f"layers, bias-free ReLU, quadratic hinge + (lambda/2)|w|^2 (our l2 = their lambda); the "
+        f"widths are scaled down so that N/P is that of their state points: {states}. Langevin "
+        f"dynamics dw = -grad E dt + sqrt(2 T dt) eta with dt = lr = {s['lr']:g} from the "
+        "initialisation, no SGD preparation: the waiting times "
+        f"{', '.join(f'{w:g}' for w in s['tw'])} play the role of their t0 (the largest is used for "
+        "tau, TTS, chi_4; all of them for aging). Our T multiplies the mean loss: their kT = T P. Q "
+        "uses a = std(w_init)/10 (their f is chosen per state point, 1e2-1e3). "
+        f"{s['samples']} nets (independent data draws, initialisations and noise) per point. The "
+        "trivialisation uses our jamming protocol (T = 0, Adam) on one shared data set. The p-spin "
+        f"is the exact N = infinity solution (CK, n_grid = {s['ck_n_grid']}) from a random start, "
+        f"at T = {', '.join(f'{T:g}' for T in s['ck_T'])} to t = {s['ck_tmax']:g}; the soft spheres "
+        "are not measured yet. "
+        + ("This is the small scale (a laptop)." if scale == "small" else
+           "This is the paper scale (meant for a cluster)." if scale == "paper" else
+           "This is a test scale: too small for any claim to mean anything."))
