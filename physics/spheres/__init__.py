@@ -17,18 +17,16 @@ pictures, spheres/positions [S, N, d], spheres/diameters [S, N], spheres/box [S]
 spheres/nonrattler [S, N], spheres/phi_lo, spheres/phi_hi, spheres/isostatic [S] (0/1),
 spheres/energy_J, spheres/pressure_J [S], spheres/fire_steps [S]; the wall-clock seconds per
 packing go to the record's attributes (sink.meta: `spheres/time_s` [S]), not to its data, so that
-two runs of one config hold the same data.
+two runs of one config hold the same data. The protocol itself, with its checkpoint after every
+packing: jam_run.py.
 Protocol "age": the standard time grid; energy = U/N; x = the unwrapped positions [d N]; Q with
 the threshold Q_a (default 0.3 small diameters).
 """
 from __future__ import annotations
 
-import math
-import time
-
 import numpy as np
 
-from physics.config import check_memory, record_bytes
+from physics.config import record_bytes
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
 from physics.schema import Param, Schema, require, require_time_grid, show
 
@@ -107,14 +105,6 @@ def default_config(**overrides) -> dict:
     return SCHEMA.config(**overrides)
 
 
-def _diameters(cfg, rng) -> np.ndarray:
-    return packing.make_diameters(cfg["N"], cfg["mixture"], cfg["polydispersity"], cfg["radii"], rng)
-
-
-def _phi_start(cfg) -> float:
-    return cfg["phi_start"] or (0.80 if cfg["dim"] == 2 else 0.60)
-
-
 def _cross_checks(cfg: dict) -> None:
     require(cfg["dphi_min"] < cfg["dphi_max"], "dphi_min", show(cfg["dphi_min"]),
             f"dphi_min < dphi_max = {cfg['dphi_max']:g}")
@@ -123,8 +113,8 @@ def _cross_checks(cfg: dict) -> None:
     require_time_grid(cfg)
     SCHEMA.check_memory(cfg)     # before the diameters below are made
     # the box must be larger than twice the largest diameter (minimum image of every pair)
-    diam = _diameters(cfg, np.random.default_rng(0))
-    phis = [cfg["phi"]] if cfg["protocol"] == "age" else [_phi_start(cfg), 0.9 if cfg["dim"] == 2 else 0.7]
+    diam = packing.diameters(cfg, np.random.default_rng(0))
+    phis = [cfg["phi"]] if cfg["protocol"] == "age" else [packing.phi_start(cfg), 0.9 if cfg["dim"] == 2 else 0.7]
     for ph in phis:
         L = packing.box_side(diam, ph, cfg["dim"])
         require(L > 2.0 * diam.max() + 0.1, "N", f"N = {cfg['N']}",
@@ -169,104 +159,13 @@ def _seconds(cfg: dict) -> float:
     return S * 30.0 * (N / 1024) ** 1.8 * (1.0 if cfg["dim"] == 2 else 3.0)
 
 
-def _fire_kw(cfg) -> dict:
-    return dict(dt_start=cfg["fire_dt"], dt_max=cfg["fire_dt_max"], e_tol=cfg["e_tol"],
-                f_tol=cfg["f_tol"], max_steps=int(cfg["max_steps"]), skin=cfg["skin"])
-
-
-def _streams(cfg):
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(cfg["seed"]).spawn(cfg["samples"])]
-
-
 def run(config: dict, sink, progress=None) -> dict:
     cfg = default_config(**config)
     validate(cfg)
     if cfg["protocol"] == "jam":
-        return _run_jam(cfg, sink, progress)
+        from .jam_run import run_jam
+        return run_jam(cfg, sink, progress)
     return _run_age(cfg, sink, progress)
-
-
-def _run_jam(cfg, sink, progress):
-    from .jamming import compression_series, find_phi_J, gaps_and_forces, structure
-    from .modes import eigenvalues, hessian
-    N, dim, alpha, S = cfg["N"], cfg["dim"], float(cfg["alpha"]), cfg["samples"]
-    n_dof = dim * N
-    dense = n_dof <= cfg["dense_max"]
-    check_memory(3 * 8.0 * n_dof ** 2 if dense else 8.0 * n_dof * 60, "N",
-                 f"N = {N} (the {'dense' if dense else 'sparse'} Hessian of {n_dof} degrees of freedom)")
-    sink.begin([], [], samples=S)
-    dphis = np.logspace(math.log10(cfg["dphi_min"]), math.log10(cfg["dphi_max"]), cfg["n_dphi"])
-    keys = ("phi_J", "phi_lo", "phi_hi", "Z", "contacts", "N_nonrattlers", "isostatic", "energy_J",
-            "pressure_J", "fire_steps")
-    per = {k: np.full(S, np.nan) for k in keys}
-    seconds = np.full(S, np.nan)         # wall-clock time per packing: metadata, not data
-    meta = getattr(sink, "meta", None)
-    e_d, p_d, z_d = (np.full((S, len(dphis)), np.nan) for _ in range(3))
-    eigs = np.full((S, n_dof if dense else cfg["n_modes"]), np.nan)
-    positions, diams = np.zeros((S, N, dim)), np.zeros((S, N))
-    box, nonr = np.zeros(S), np.zeros((S, N), bool)
-    gaps, forces = [], []
-    fkw = _fire_kw(cfg)
-    for s, rng in enumerate(_streams(cfg)):
-        t0 = time.time()
-        diam = _diameters(cfg, rng)
-        L = packing.box_side(diam, _phi_start(cfg), dim)
-        pos = packing.random_positions(N, dim, L, rng)
-
-        def prog(done, total, s=s):
-            if progress is not None:
-                progress(s + 0.8 * min(done / total, 1.0), S)
-        jr = find_phi_J(pos, diam, L, alpha, _phi_start(cfg), cfg["dphi_start"], cfg["tol"],
-                        cfg["e_tol"], fkw, prog)
-        st = structure(jr.pos, diam, jr.L, alpha)
-        g, f = gaps_and_forces(jr.pos, diam, jr.L, alpha, st.nonrattler, cfg["gap_max"])
-        gaps.append(g)
-        forces.append(f)
-        e, p, dz, at = compression_series(jr.pos, jr.L, diam, jr.phi_J, dphis, alpha, fkw,
-                                          at=cfg["hessian_dphi"])
-        if progress is not None:
-            progress(s + 0.9, S)
-        pos_m, L_m, st_m = at
-        ev = eigenvalues(hessian(pos_m, diam, L_m, alpha, st_m.nonrattler), cfg["dense_max"],
-                         cfg["n_modes"])
-        eigs[s, :len(ev)] = ev[: eigs.shape[1]]
-        e_d[s], p_d[s], z_d[s] = e, p, dz
-        vals = dict(phi_J=jr.phi_J, phi_lo=jr.phi_lo, phi_hi=jr.phi_hi, Z=st.Z, contacts=st.contacts,
-                    N_nonrattlers=st.n_nonrattlers, isostatic=float(st.isostatic),
-                    energy_J=st.energy_per_particle, pressure_J=st.pressure,
-                    fire_steps=jr.fire_steps)
-        for k, v in vals.items():
-            per[k][s] = v
-        seconds[s] = time.time() - t0
-        if meta is not None:
-            meta("spheres/time_s", seconds.copy())
-        positions[s], diams[s], box[s], nonr[s] = jr.pos, diam, jr.L, st.nonrattler
-        for k, v in per.items():
-            sink.put(f"spheres/{k}", v)
-        sink.put("spheres/dphi", dphis)
-        sink.put("spheres/energy_dphi", e_d)
-        sink.put("spheres/pressure", p_d)
-        sink.put("spheres/Z_excess", z_d)
-        sink.put("spheres/eigenvalues", eigs)
-        sink.put("spheres/gaps", np.concatenate(gaps))
-        sink.put("spheres/forces", np.concatenate(forces))
-        sink.put("spheres/positions", positions)
-        sink.put("spheres/diameters", diams)
-        sink.put("spheres/box", box)
-        sink.put("spheres/nonrattler", nonr.astype(np.int8))
-        if progress is not None:
-            progress(s + 1, S)
-    ok = per["N_nonrattlers"] > 0
-    return {
-        "phi_J": float(np.mean(per["phi_J"])),
-        "phi_J_sem": float(np.std(per["phi_J"], ddof=1) / math.sqrt(S)) if S > 1 else float("nan"),
-        "Z": float(np.mean(per["Z"][ok])),
-        "isostatic_fraction": float(np.mean(per["isostatic"])),
-        "contacts": float(np.mean(per["contacts"])),
-        "N_nonrattlers": float(np.mean(per["N_nonrattlers"])),
-        "fire_steps": float(np.mean(per["fire_steps"])),
-        "time_per_sample_s": float(np.mean(seconds)),
-    }
 
 
 def _run_age(cfg, sink, progress):
@@ -283,10 +182,10 @@ def _run_age(cfg, sink, progress):
         k_done, saved = resume
         first = int(saved["sample"])
         energies = [float(e) for e in saved["energies"]]
-    for s, rng in enumerate(_streams(cfg)):
+    for s, rng in enumerate(packing.streams(cfg)):
         if s < first:
             continue
-        diam = _diameters(cfg, rng)
+        diam = packing.diameters(cfg, rng)
         L = packing.box_side(diam, cfg["phi"], dim)
         pos = packing.random_positions(N, dim, L, rng)
         state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],

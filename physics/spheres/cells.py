@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .background import maybe_in_thread
+
 
 def min_image_array(dx, L):
     """dx (any shape, NumPy) brought to its nearest periodic image, in [-L/2, L/2): the one
@@ -33,7 +35,7 @@ def near(pos, diam, L, skin, i, j):
     return r2 < c * c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def build_neighbors(pos, diam, L, skin, start, idx):
     """Fill the half neighbour list (pairs with r < sigma_ij + skin). Returns the number of pairs,
     or minus the number needed when `idx` is too small (then nothing is valid: grow and call again)."""
@@ -107,8 +109,9 @@ class NeighborList:
         self.idx = np.zeros(int(1.5 * needed) + 16, np.int64)
 
     def build(self, pos, diam, L) -> int:
-        while True:
-            n = build_neighbors(pos, diam, L, self.skin, self.start, self.idx)
+        while True:         # in a thread for big packings: Ctrl-C is seen at once
+            n = maybe_in_thread(build_neighbors, (pos, diam, L, self.skin, self.start, self.idx),
+                                len(pos))
             if n >= 0:
                 self.ref[:] = pos
                 return n

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .background import maybe_in_thread
 from .cells import min_image
 
 
@@ -176,7 +177,7 @@ def energy_forces(pos, diam, L, alpha, start, idx, frc):
     return E
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def contacts_kernel(pos, diam, L, alpha, start, idx, out_i, out_j, out_h, out_f, gap_max):
     """Pairs with h = r/sigma_ij - 1 < gap_max (h < 0: contacts): i, j, h, force magnitude.
     Returns the number of pairs found (may exceed the buffers: then call again with larger ones)."""
@@ -221,7 +222,8 @@ def pair_table(pos, diam, L, alpha, gap_max=0.0):
     cap = nl.start[-1] + 1
     oi, oj = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
     oh, of = np.zeros(cap), np.zeros(cap)
-    n = contacts_kernel(pos, diam, L, float(alpha), nl.start, nl.idx, oi, oj, oh, of, float(gap_max))
+    n = maybe_in_thread(contacts_kernel, (pos, diam, L, float(alpha), nl.start, nl.idx, oi, oj, oh,
+                                          of, float(gap_max)), N)
     return {"i": oi[:n], "j": oj[:n], "h": oh[:n], "f": of[:n]}
 
 

@@ -82,6 +82,15 @@ def gaps_and_forces(pos, diam, L, alpha, nonrattler, gap_max=0.5):
     return gaps, f / f.mean() if len(f) else f
 
 
+def _within(progress, done, total, typical):
+    """callback(steps) of one minimisation for progress(done + fraction, total): the fraction
+    steps / (steps + typical) (typical: the mean steps of the minimisations so far) creeps
+    towards 1, so that a long minimisation shows it is alive."""
+    if progress is None:
+        return None
+    return lambda steps: progress(done + steps / (steps + typical), total)
+
+
 @dataclass
 class JammingResult:
     phi_J: float             # midpoint of the final bracket
@@ -110,7 +119,10 @@ def find_phi_J(pos, diam, L, alpha=2.0, phi_start=0.80, dphi_start=1e-2, tol=1e-
 
     def relax(src_pos, src_L, phi):
         p, l = rescale(src_pos, src_L, diam, phi, dim)
-        r = minimize(p, diam, l, alpha=alpha, **fire_kw)
+        total = max(n_expected, counts["n"] + 1)
+        typical = counts["steps"] / counts["n"] if counts["n"] else 1000.0
+        r = minimize(p, diam, l, alpha=alpha, callback=_within(progress, counts["n"], total, typical),
+                     **fire_kw)
         counts["n"] += 1
         counts["steps"] += r.steps
         counts["bad"] += not r.converged
@@ -137,23 +149,29 @@ def find_phi_J(pos, diam, L, alpha=2.0, phi_start=0.80, dphi_start=1e-2, tol=1e-
                          counts["steps"], counts["bad"])
 
 
-def compression_series(pos, L, diam, phi_J, dphis, alpha=2.0, fire_kw=None, at=None):
+def compression_series(pos, L, diam, phi_J, dphis, alpha=2.0, fire_kw=None, at=None,
+                       progress=None):
     """Compress the packing at phi_J step by step to phi_J + dphi for each dphi (ascending) and
     minimise. Returns E/N, pressure, Z - Z_iso (non-rattlers) per dphi, and the packing at the
-    dphi nearest to `at` (for the normal modes)."""
+    dphi nearest to `at` (for the normal modes). progress(done, len(dphis)) as it goes."""
     N, dim = pos.shape
     fire_kw = dict(fire_kw or {})
     e, p, dz = (np.full(len(dphis), np.nan) for _ in range(3))
     keep = None
     k_at = None if at is None else int(np.argmin(np.abs(np.log(np.asarray(dphis) / at))))
     pos = pos.copy()
+    steps = 0
     for k, dphi in enumerate(dphis):
         pos, L = rescale(pos, L, diam, phi_J + dphi, dim)
-        r = minimize(pos, diam, L, alpha=alpha, **fire_kw)
+        r = minimize(pos, diam, L, alpha=alpha, callback=_within(progress, k, len(dphis),
+                                                                 steps / k if k else 1000.0), **fire_kw)
+        steps += r.steps
         s = structure(pos, diam, L, alpha, r.energy)
         e[k], p[k], dz[k] = s.energy_per_particle, s.pressure, s.Z - s.Z_iso
         if k == k_at:
             keep = (pos.copy(), L, s)
+        if progress is not None:
+            progress(k + 1, len(dphis))
     return e, p, dz, keep
 
 

@@ -5,13 +5,15 @@ V''(r) = ((alpha - 1)/s^2) x^(alpha-2), x = 1 - r/s, and the d x d block is
 K = V'' n n^T + (V'/r) (1 - n n^T); H_ii = sum_j K_ij, H_ij = -K_ij. Rattlers are left out (they
 only add zero modes). The eigenvalues are omega^2; D(omega) is their histogram in omega.
 Dense LAPACK (numpy.linalg.eigvalsh) up to `dense_max` degrees of freedom, beyond it the lowest
-`n_modes` by scipy.sparse.linalg.eigsh (shift-invert near zero).
+`n_modes` by scipy.sparse.linalg.eigsh (shift-invert near zero), off the main thread so that
+Ctrl-C is seen within background.WAIT_S.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
+from .background import in_child, in_thread
 from .cells import min_image_array
 from .forces import pair_table
 
@@ -50,14 +52,35 @@ def hessian(pos, diam, L, alpha, keep=None) -> sp.csr_matrix:
     return H
 
 
-def eigenvalues(H, dense_max=4000, n_modes=200) -> np.ndarray:
-    """All eigenvalues (dense, n <= dense_max) or the n_modes lowest (sparse), ascending."""
+CHILD_MIN_DOF = 8000
+"""eigsh beyond this many degrees of freedom runs in a child process: ARPACK holds the GIL in
+stretches that grow as n ncv^2 (about 1 s at 2e4 degrees of freedom and k = 200 on 2 cores, 10 s
+at 2e5), in which no thread lets the main thread see Ctrl-C. Below it eigsh runs in the main
+thread (its stretches stay below a few tenths of a second). Dense LAPACK releases the GIL: a
+thread is enough for it."""
+
+
+def eigenvalues(H, dense_max=4000, n_modes=200, tick=None) -> np.ndarray:
+    """All eigenvalues (dense, n <= dense_max) or the n_modes lowest (sparse), ascending.
+
+    Dense LAPACK runs in a thread, eigsh beyond CHILD_MIN_DOF in a child process; the main thread
+    waits in steps of background.WAIT_S, calling tick() after each, so that Ctrl-C stops it within that (an
+    abandoned thread finishes in the background, a child is killed). eigsh starts from a fixed
+    vector, so that two runs give the same bits."""
     n = H.shape[0]
     if n <= dense_max:
-        return np.linalg.eigvalsh(H.toarray())
-    from scipy.sparse.linalg import eigsh
+        return in_thread(np.linalg.eigvalsh, (H.toarray(),), tick)
     k = min(n_modes, n - 2)
-    vals = eigsh(H.tocsc(), k=k, sigma=-1e-8, which="LM", return_eigenvectors=False)
+    if n > CHILD_MIN_DOF:
+        return in_child(_lowest, (H, k), tick)
+    return _lowest(H, k)
+
+
+def _lowest(H, k) -> np.ndarray:
+    """The k lowest eigenvalues by eigsh in shift-invert mode near zero."""
+    from scipy.sparse.linalg import eigsh
+    v0 = np.random.default_rng(0).uniform(-1.0, 1.0, H.shape[0])
+    vals = eigsh(H.tocsc(), k=k, sigma=-1e-8, which="LM", return_eigenvectors=False, v0=v0)
     return np.sort(vals)
 
 

@@ -61,3 +61,26 @@ def rescale(pos: np.ndarray, L: float, diameters: np.ndarray, phi: float, dim: i
     """Affine compression (or expansion) to packing fraction phi: returns (new positions, new L)."""
     L_new = box_side(diameters, phi, dim)
     return pos * (L_new / L), L_new
+
+
+# ----------------------------------------------------------------------------- from a config
+
+def diameters(cfg: dict, rng) -> np.ndarray:
+    """The diameters of a spheres config (N, mixture, polydispersity, radii)."""
+    return make_diameters(cfg["N"], cfg["mixture"], cfg["polydispersity"], cfg["radii"], rng)
+
+
+def phi_start(cfg: dict) -> float:
+    """The packing fraction compress-and-bisect starts from (0.80 in 2D, 0.60 in 3D by default)."""
+    return cfg["phi_start"] or (0.80 if cfg["dim"] == 2 else 0.60)
+
+
+def fire_kwargs(cfg: dict) -> dict:
+    """The FIRE settings of a spheres config, as physics.spheres.fire.minimize takes them."""
+    return dict(dt_start=cfg["fire_dt"], dt_max=cfg["fire_dt_max"], e_tol=cfg["e_tol"],
+                f_tol=cfg["f_tol"], max_steps=int(cfg["max_steps"]), skin=cfg["skin"])
+
+
+def streams(cfg: dict) -> list:
+    """One random generator per sample, spawned from the config's seed."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(cfg["seed"]).spawn(cfg["samples"])]
