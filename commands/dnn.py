@@ -3,6 +3,7 @@ physics; `python cli.py dnn jamming`: the jamming transition of nets (T = 0 mini
 
     python cli.py dnn --width 50
     python cli.py dnn jamming --P 200 --widths 2,3,4,6,8,12,16
+    python cli.py dnn jamming --data digits --depth 6 --widths 30 --l2 0.04 --shared-data --samples 5
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from commands.common import common_options, report, run_into_record, schema_opti
 from compare.findings import nets as nets_findings
 from nets.config import SCHEMA
 
-DATA_KEYS = ["P", "d", "data", "data_dir", "depth", "activation", "bias", "init", "loss", "device",
-             "precision"]
+DATA_KEYS = ["P", "d", "data", "data_dir", "shared_data", "depth", "activation", "bias", "init", "loss",
+             "device", "precision"]
 
 
 def data_options(protocol: str):
@@ -27,12 +28,13 @@ def data_options(protocol: str):
     return deco
 
 
-def _base(P, d, data, data_dir, depth, activation, bias, init, loss, device, precision, seed,
-          samples, threads) -> dict:
+def _base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss, device, precision,
+          seed, samples, threads) -> dict:
     import torch
     torch.set_num_threads(threads)
-    cfg = dict(d=d, data=data, data_dir=data_dir, depth=depth, activation=activation, bias=bias,
-               init=init, loss=loss, device=device, seed=seed, samples=samples)
+    cfg = dict(d=d, data=data, data_dir=data_dir, shared_data=shared_data, depth=depth,
+               activation=activation, bias=bias, init=init, loss=loss, device=device, seed=seed,
+               samples=samples)
     if P is not None:
         cfg["P"] = P
     if precision is not None:
@@ -47,8 +49,8 @@ def _base(P, d, data, data_dir, depth, activation, bias, init, loss, device, pre
                          "hessian_k"])
 @common_options(default_samples=2, schema=SCHEMA)
 @click.pass_context
-def command(ctx, width, P, d, data, data_dir, depth, activation, bias, init, loss, device, precision,
-            threads, model, dynamics, T, lr, tmax, tw, batch, momentum, h, l2, hessian_k, out, seed, samples,
+def command(ctx, width, P, d, data, data_dir, shared_data, depth, activation, bias, init, loss, device,
+            precision, threads, model, dynamics, T, lr, tmax, tw, batch, momentum, h, l2, hessian_k, out, seed, samples,
             force):
     """Deep nets under Langevin dynamics, measured with the physics' observables.
 
@@ -61,8 +63,8 @@ def command(ctx, width, P, d, data, data_dir, depth, activation, bias, init, los
         return
     from nets import default_config, run
 
-    cfg = default_config(**_base(P, d, data, data_dir, depth, activation, bias, init, loss, device,
-                                 precision, seed, samples, threads),
+    cfg = default_config(**_base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss,
+                                 device, precision, seed, samples, threads),
                          protocol="langevin", width=width, model=model, dynamics=dynamics, T=T,
                          lr=lr, tmax=tmax, tw=tw, batch=batch,
                          momentum=momentum, h=h, l2=l2, hessian_k=hessian_k)
@@ -73,16 +75,18 @@ def command(ctx, width, P, d, data, data_dir, depth, activation, bias, init, los
 @command.command("jamming")
 @schema_options(SCHEMA, ["widths"])
 @data_options("jamming")
-@schema_options(SCHEMA, ["min_lr", "decay_steps", "max_steps"])
+@schema_options(SCHEMA, ["min_lr", "decay_steps", "max_steps", "l2"])
 @common_options(default_samples=2, schema=SCHEMA)
-def jamming(widths, P, d, data, data_dir, depth, activation, bias, init, loss, device, precision,
-            threads, min_lr, decay_steps, max_steps, out, seed, samples, force):
+def jamming(widths, P, d, data, data_dir, shared_data, depth, activation, bias, init, loss, device,
+            precision, threads, min_lr, decay_steps, max_steps, l2, out, seed, samples, force):
     """Jamming of nets: minimise the loss at T = 0 at several widths on the same data and locate
-    N*, where N_Delta/N jumps (N_Delta > 0.1 N below N*)."""
+    N*, where N_Delta/N jumps (N_Delta > 0.1 N below N*). Records each sample's final loss, energy
+    (with the L2 term) and the distances between the samples' minima; with --shared-data and
+    --l2 these measure topology trivialisation (one minimum at w = 0 for a large l2)."""
     from nets import default_config, run
-    base = _base(P, d, data, data_dir, depth, activation, bias, init, loss,
+    base = _base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss,
                  device, precision, seed, samples, threads)
     cfg = default_config(protocol="jamming", widths=widths, min_lr=min_lr, decay_steps=decay_steps,
-                         max_steps=max_steps, **base)
+                         max_steps=max_steps, l2=l2, **base)
     rec = run_into_record("dnn", cfg, run, out, force, "dnn jamming")
     report(rec, [f"N_Delta/N by width: {nets_findings.per_width_text(rec)}"])

@@ -6,7 +6,9 @@ Importing this module does not import torch (the command line builds its options
 """
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import dataclass
 
 from physics.config import check_memory, memory_limit
 from physics.observables import Schedule
@@ -27,11 +29,51 @@ MINIMISERS = ("adam",)
 TIME = "time units (t = steps x lr)"
 LOSS = "loss units"
 
+L2_HELP = ("L2 penalty: the energy is E = mean loss + l2 |w|^2 / 2 (the recorded loss leaves it out). "
+           "With the quadratic hinge this is Kerr Winter & Janssen's (1/2) mean max(0, 1 - y f)^2 "
+           "+ (lambda/2)|w|^2, so l2 = their lambda (docs/science.md, section 7).")
+SHARED_DATA_HELP = ("All samples train on ONE training/test set, that sample 0 would draw from --seed, "
+                    "with their own initialisation and noise: minima of one landscape (topology "
+                    "trivialisation). Default: each sample draws its own data.")
+
 DATA_HELP = ("Data set: random (Gaussian inputs, random +-1 labels), teacher (labels of a random "
              "teacher net), mnist / cifar10 (standard files in --data-dir, parity labels, PCA to d), "
              "digits (scikit-learn's 8x8 digits, parity labels, PCA to d; needs scikit-learn).")
 
-SCHEMA = Schema("dnn", [
+
+@dataclass
+class LateSchema(Schema):
+    """A schema with keys added after records of it existed (`late`). A config holds a late key
+    only when it differs from its default: the config JSON, hence the hash that names a record
+    (compare.records.config_hash), of every run that does not use it stays what it was, and an
+    older record's config, without the key, reads as the default (see `setting`). `keys` are the
+    keys every config has; validate() fills the late ones in before checking."""
+
+    late: tuple = ()
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for k in super().keys if k not in self.late]
+
+    def config(self, **overrides) -> dict:
+        cfg = super().config(**overrides)
+        for k in self.late:
+            d = self.default(k, cfg.get("protocol"))
+            if type(cfg[k]) is type(d) and cfg[k] == d:
+                del cfg[k]
+        return cfg
+
+    def filled(self, config: dict) -> dict:
+        """`config` with every late key it leaves out at its default."""
+        protocol = config.get("protocol")
+        missing = {k: copy.copy(self.default(k, protocol)) for k in self.late if k not in config}
+        return {**missing, **config}
+
+    def validate(self, config: dict):
+        return super().validate(self.filled(config))
+
+
+SCHEMA = LateSchema("dnn", [
     Param("protocol", "langevin", "str", choices=PROTOCOLS, cli=False,
           help="langevin: training measured by the recorder; jamming: T = 0 sweep over widths."),
     # data
@@ -56,8 +98,7 @@ SCHEMA = Schema("dnn", [
     Param("loss", "hinge", "str", choices=LOSSES,
           help="Quadratic hinge on margins 1 - y f, mean squared error, or binary cross-entropy "
                "of the logit f."),
-    Param("l2", 0.0, "float", lo=0.0, hi=100.0,
-          help="L2 penalty l2 |w|^2 / 2 added to the energy (not to the recorded loss)."),
+    Param("l2", 0.0, "float", lo=0.0, hi=100.0, unit="loss units per weight^2", help=L2_HELP),
     Param("delta_tol", 1e-6, "float", lo=0.0, cli=False,
           help="A constraint is unsatisfied when its margin Delta > delta_tol."),
     # dynamics (time t = steps * lr)
@@ -94,18 +135,27 @@ SCHEMA = Schema("dnn", [
     Param("decay_steps", 1e4, "float", lo=0.0, lo_open=True, unit="steps",
           help="Decay scale of the Adam step."),
     Param("max_steps", 20000, "int", lo=1, hi=10**9, unit="steps",
-          help="Most Adam steps per width (a net stops earlier once N_Delta = 0)."),
+          help="Most Adam steps per width (a net stops earlier at a minimum: once N_Delta = 0, or "
+               "with l2 > 0 once the rms gradient of its energy is below 1e-10)."),
     # samples, seed, where and how
-    Param("samples", 1, "int", lo=1, help="Nets trained at once (independent data, init and noise)."),
+    Param("samples", 1, "int", lo=1,
+          help="Nets trained at once (their own init and noise; their own data unless shared_data)."),
     Param("first_sample", 0, "int", lo=0, cli=False,
           help="Index of the first sample (its seeds do not depend on how many run together)."),
     Param("seed", 0, "int", lo=0, help="Random seed: data, initialisation and noise all derive from it."),
+    Param("shared_data", False, "bool", help=SHARED_DATA_HELP),
     Param("device", "auto", "str", choices=DEVICES, help="auto: CUDA when available, else CPU."),
     Param("precision", "float32", "str", choices=PRECISIONS, help="Floating-point precision."),
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), seconds=lambda c: _seconds(c),
     blame=("width", "widths", "depth", "P", "d", "P_test", "samples"),
     # the papers minimise in float64 (docs/science.md, section 4), on fewer points
-    protocol_defaults={"jamming": {"precision": "float64", "P": 500}})
+    protocol_defaults={"jamming": {"precision": "float64", "P": 500}},
+    late=("shared_data",))
+
+
+def setting(config: dict, key: str):
+    """config[key]; for a late key (LateSchema) that the config leaves out, its default."""
+    return config[key] if key in config else SCHEMA.default(key, config.get("protocol"))
 
 
 def default_config(**overrides) -> dict:
@@ -141,7 +191,12 @@ def memory_estimate(config, n: int, nw: int) -> float:
     K, P = config["samples"], config["P"]
     slots = (1 + nw) * K
     act = slots * (P if config["dynamics"] == "langevin" else config["batch"]) * config["width"] * config["depth"] * 6
-    return b * (slots * n * 4 + K * (P + config["P_test"]) * config["d"] + act)
+    return b * (slots * n * 4 + data_sets(config) * (P + config["P_test"]) * config["d"] + act)
+
+
+def data_sets(config) -> int:
+    """Training/test sets held: one per sample, or one for all with shared_data."""
+    return 1 if setting(config, "shared_data") else config["samples"]
 
 
 def jamming_memory_estimate(config, n_max: int) -> float:
@@ -149,7 +204,8 @@ def jamming_memory_estimate(config, n_max: int) -> float:
     Adam's moments and the activations."""
     b = 8 if config["precision"] == "float64" else 4
     K, P, widest = config["samples"], config["P"], max(config["widths"])
-    return b * K * (6 * n_max + 4 * P * widest * config["depth"] + (P + config["P_test"]) * config["d"])
+    return b * (K * (6 * n_max + 4 * P * widest * config["depth"])
+                + data_sets(config) * (P + config["P_test"]) * config["d"])
 
 
 def n_twins(config) -> int:

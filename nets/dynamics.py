@@ -193,12 +193,18 @@ class Dynamics:
 
 def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_steps: int,
                   delta_tol: float, check_every: int = 100, betas=(0.9, 0.999), eps=1e-12,
-                  progress=None):
-    """T = 0 minimisation of K nets at once with Adam, step lr / (1 + step / decay_steps).
+                  progress=None, grad_tol: float = 1e-10):
+    """T = 0 minimisation of K nets at once with Adam, step lr / (1 + step / decay_steps), of the
+    energy loss + l2 |w|^2 / 2 (ens.l2). Checked every `check_every` steps, a sample stops (its
+    weights freeze) at a minimum:
 
-    A sample stops (its weights freeze) once it is fitted, N_Delta = 0 (every margin
-    Delta_mu <= delta_tol), checked every `check_every` steps; all stop at max_steps.
-    Returns (W, steps [K]).
+    - without L2, once it is fitted, N_Delta = 0 (every margin Delta_mu <= delta_tol): loss 0;
+    - with l2 > 0 a fitted net is no minimum (the L2 term still shrinks it): once the rms gradient
+      of its energy per weight is below `grad_tol` (stationary: in practice a collapse to the
+      minimum w = 0, where the gradient l2 w shrinks geometrically, at a rate that Adam's step
+      sets: tens of thousands of steps at lr 1e-3).
+
+    All stop at max_steps. Returns (W, steps [K]).
     """
     from nets.losses import n_delta
     K = W.shape[0]
@@ -210,6 +216,8 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
     with torch.no_grad():
         for t in range(1, max_steps + 1):
             G = ens.gradient(W, X, Y)
+            if ens.l2 and t % check_every == 0:
+                active &= G.pow(2).mean(1).sqrt() >= grad_tol
             G = G * active[:, None]
             m1.mul_(b1).add_(G, alpha=1 - b1)
             m2.mul_(b2).addcmul_(G, G, value=1 - b2)
@@ -218,8 +226,8 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
             W.sub_(upd * active[:, None], alpha=step)
             steps += active
             if t % check_every == 0 or t == max_steps:
-                nd = n_delta(ens.outputs(W, X), Y, delta_tol)
-                active &= nd > 0
+                if not ens.l2:
+                    active &= n_delta(ens.outputs(W, X), Y, delta_tol) > 0
                 if progress is not None:
                     progress(t)
                 if not bool(active.any()):

@@ -7,6 +7,14 @@ Record N_Delta and the final loss against N/P. N* is located as the papers do, l
 at fixed P until N_Delta > 0.1 N, by the one estimator physics.analysis.n_star (the crossing of
 mean N_Delta/N = 0.1, log-interpolated between the bracketing widths; NaN when the sweep does not
 bracket the transition).
+
+The minima: per width the energy E = loss + l2 |w|^2 / 2 of each sample's final weights
+(dnn/energy_final [S, m]; dnn/loss_final is the data loss alone) and the Euclidean distances
+between the samples' final weight vectors (dnn/minima_distances [S, m, S], samples first like
+dnn/margins). With shared_data the samples are minimisations of ONE landscape from different
+initialisations, and the distances say whether they end in one minimum: topology trivialisation,
+where a large l2 leaves only w = 0 (loss 1/2, every Delta = 1; Kerr Winter & Janssen 2024,
+docs/science.md section 7). With l2 > 0 every width runs max_steps (a fitted net is no minimum).
 """
 from __future__ import annotations
 
@@ -41,6 +49,8 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     loss_final = np.full((K, m), np.nan)
     steps_used = np.zeros((K, m), np.int64)
     marg = np.full((K, m, P), np.nan)
+    energy_final = np.full((K, m), np.nan)
+    dist = np.full((K, m, K), np.nan)
     sink.put("dnn/widths", np.asarray(widths, np.int64))
     sink.put("dnn/N", np.asarray(Ns, np.int64))
     sink.put("dnn/P", np.int64(P))
@@ -53,10 +63,13 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         first = int(saved["widths_done"])
         nd_final[:], loss_final[:] = saved["N_delta_final"], saved["loss_final"]
         steps_used[:], marg[:] = saved["steps"], saved["margins"]
+        if "energy_final" in saved:     # a checkpoint from before these were recorded: NaN
+            energy_final[:], dist[:] = saved["energy_final"], saved["minima_distances"]
 
     def state(j):
         return {"widths_done": j + 1, "N_delta_final": nd_final.copy(), "loss_final": loss_final.copy(),
                 "steps": steps_used.copy(), "margins": marg.copy(),
+                "energy_final": energy_final.copy(), "minima_distances": dist.copy(),
                 "where": f"{j + 1} of {m} widths done"}
 
     for j, width in enumerate(widths):
@@ -79,9 +92,13 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
             marg[:, j] = margins(f, Y).cpu().numpy()
             nd_final[:, j] = n_delta(f, Y, c["delta_tol"]).cpu().numpy()
             loss_final[:, j] = lossf(f, Y).cpu().numpy()
+            energy_final[:, j] = loss_final[:, j] + 0.5 * c["l2"] * (W * W).sum(1).cpu().numpy()
+            dist[:, j] = pairwise_distances(W).cpu().numpy()
             steps_used[:, j] = steps.cpu().numpy()
         sink.put("dnn/N_delta_final", nd_final)
         sink.put("dnn/loss_final", loss_final)
+        sink.put("dnn/energy_final", energy_final)
+        sink.put("dnn/minima_distances", dist)
         sink.put("dnn/margins", marg)
         sink.put("dnn/steps", steps_used)
         checkpoint(sink, j, lambda j=j: state(j))
@@ -91,5 +108,21 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     n_star = estimate_n_star(Ns, ratio).value
     sink.put("dnn/N_star", np.float64(n_star))
     return {"widths": widths, "N": Ns, "P": P, "N_delta_over_N": ratio.tolist(),
-            "loss_final": loss_final.mean(0).tolist(), "N_star": n_star,
+            "loss_final": loss_final.mean(0).tolist(), "energy_final": energy_final.mean(0).tolist(),
+            "minima_distance": mean_pair_distance(dist).tolist(), "N_star": n_star,
             "N_star_over_P": n_star / P, "steps": steps_used.mean(0).tolist()}
+
+
+def pairwise_distances(W: torch.Tensor) -> torch.Tensor:
+    """|w_s - w_s'| [K, K] between the rows of W [K, n], one row at a time (no [K, K, n] array;
+    exact at small distances, unlike the |a|^2 + |b|^2 - 2 a.b of torch.cdist)."""
+    return torch.stack([(W - W[s]).norm(dim=1) for s in range(W.shape[0])])
+
+
+def mean_pair_distance(dist: np.ndarray) -> np.ndarray:
+    """Mean over the pairs s < s' of dnn/minima_distances [S, m, S], per width [m] (NaN with one
+    sample)."""
+    K = dist.shape[0]
+    iu = np.triu_indices(K, 1)
+    d = np.moveaxis(dist, 1, 0)[:, iu[0], iu[1]]            # [m, pairs]
+    return d.mean(1) if d.shape[1] else np.full(dist.shape[1], np.nan)

@@ -1,6 +1,7 @@
 """What the Langevin run (nets/train.py) and the jamming sweep (nets/jamming.py) both need to set
-up a run on a device: the device and dtype, per-sample seeds, the data, the input shape and the
-overlap threshold. Imports go one way: train -> jamming -> setup -> config."""
+up a run on a device: the device and dtype, per-sample seeds, the data (each sample's own, or one
+set for all with shared_data), the input shape and the overlap threshold. Imports go one way:
+train -> jamming -> setup -> config."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 from physics.config import ConfigError
 
 from nets import data as data_mod
+from nets.config import setting
 from nets.models import init_flat
 
 
@@ -40,13 +42,25 @@ def in_shape(config, X) -> tuple:
     return tuple(X.shape[2:])
 
 
+def shared_data_seed(seed: int) -> int:
+    """The data seed of a run with shared_data: that of sample 0 (whatever first_sample and
+    samples are), so every part of a run split over first_sample sees the same data."""
+    return sample_seeds(seed, 0, 1)[0]["data"]
+
+
 def load_data(config, seeds, device, dtype):
+    """(X, Y, Xt, Yt) [K, P, ...] etc. for the K samples of `seeds`: each sample's own draw, or with
+    shared_data one draw (shared_data_seed) that every sample sees (an expanded view, not K copies)."""
+    shared = setting(config, "shared_data")
+    data_seeds = [shared_data_seed(config["seed"])] if shared else [s["data"] for s in seeds]
     try:
-        return data_mod.make_data(config, [s["data"] for s in seeds], device, dtype,
-                                  image_shape=config["model"] == "cnn")
+        out = data_mod.make_data(config, data_seeds, device, dtype, image_shape=config["model"] == "cnn")
     except data_mod.DataError as e:
         raise ConfigError("data", f"got data = {config['data']!r}: {e}; allowed: files that are there "
                           "(nothing is downloaded: put them there or set --data-dir)") from None
+    if shared:
+        out = tuple(a.expand(len(seeds), *a.shape[1:]) for a in out)
+    return out
 
 
 def q_threshold(flat, config, device) -> float:

@@ -1,6 +1,7 @@
 """Findings of net records: a net under Langevin dynamics (protocol "langevin": its loss, the
 regime, the msd growth, the accuracies) and the jamming sweep over widths (protocol "jamming":
-N*, N*/P, C0 and the exponents of the margins at the transition)."""
+N*, N*/P, C0 and the exponents of the margins at the transition; with shared_data the distance
+between the minima and their energy, for topology trivialisation)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ from compare.findings.base import Finding, config_value, mean_sem, negated
 from physics import analysis as A
 
 GEIGER = "Geiger et al., PRE 100, 012115 (2019)"
+KERR_WINTER = "Kerr Winter & Janssen, arXiv 2405.13098 (2024)"
 MARGIN_CUT = 0.3   # the small-|Delta| tails fitted
 
 
@@ -129,6 +131,7 @@ def jamming_findings(run) -> list[Finding]:
     else:
         out.append(Finding("C0", "N_Delta/N just below N*", A.none(ns.note), A.PUBLISHED["C0_nets"].value,
                            "", A.PUBLISHED["C0_nets"].source))
+    out += minima_findings(run)
     if "dnn/margins" in run:
         mar, xnp = transition_margins(run)
         for key, vals, label, neg in (("theta_nets", mar[mar > 0], "theta (P+(Delta) ~ Delta^theta)", False),
@@ -138,6 +141,32 @@ def jamming_findings(run) -> list[Finding]:
             out.append(Finding(key, label, negated(est) if neg else est, pub.value,
                                f"tail maximum likelihood at N/P = {xnp:.3g} (the width nearest N*), "
                                f"|Delta| in (0, {MARGIN_CUT:g}]", pub.source))
+    return out
+
+
+def minima_findings(run) -> list[Finding]:
+    """With shared_data (one landscape, several initialisations): at the widest width, the mean
+    distance between the samples' minima and their mean energy (loss + l2 |w|^2 / 2); both
+    describe topology trivialisation (one minimum at w = 0, energy 1/2, for a large l2)."""
+    if not run.config.get("shared_data") or "dnn/minima_distances" not in run:
+        return []
+    N = np.asarray(run["dnn/N"], float).ravel()
+    j = int(np.argmax(N))
+    dist = np.asarray(run["dnn/minima_distances"], float)[:, j, :]
+    S = dist.shape[0]
+    if S < 2:
+        return []
+    pairs = dist[np.triu_indices(S, 1)]
+    l2 = float(config_value(run, "l2", 0.0))
+    where = f"width {int(np.ravel(run['dnn/widths'])[j])} (N = {N[j]:.0f}), l2 = {l2:g}, {S} initialisations"
+    out = [Finding("minima_distance", "mean |w_s - w_s'| between the minima of one landscape",
+                   A.Estimate(float(np.nanmean(pairs))), None,
+                   f"{where}; {pairs.size} pairs, largest {np.nanmax(pairs):.3g}; 0 = one minimum",
+                   KERR_WINTER)]
+    if "dnn/energy_final" in run:
+        out.append(Finding("energy_final", "final energy, loss + l2 |w|^2 / 2",
+                           mean_sem(np.asarray(run["dnn/energy_final"], float)[:, j]), None,
+                           f"{where}; 1/2 at the trivial minimum w = 0", KERR_WINTER))
     return out
 
 
