@@ -187,7 +187,7 @@ def test_every_cli_parameter_is_an_option_of_its_system():
         return own.union(*(options(c) for c in getattr(cmd, "commands", {}).values()))
     for name in SYSTEMS:
         schema = REGISTRY[name].schema
-        assert options(_command(name)) & set(schema.keys) == {p.name for p in schema if p.cli}, name
+        assert options(_command(name)) & {p.name for p in schema} == {p.name for p in schema if p.cli}, name
 
 
 # ----------------------------------------------------------------------------- the registry

@@ -132,7 +132,7 @@ def _param(schema: Schema, key: str, option: str):
         raise SpecError(option, "the protocol is the argument after SYSTEM (sweep spheres age ...)")
     if key not in schema:
         raise SpecError(option, f"got {key!r}, not a parameter of {schema.system}; "
-                        f"allowed: {', '.join(k for k in schema.keys if k != 'protocol')}")
+                        f"allowed: {', '.join(p.name for p in schema if p.name != 'protocol')}")
     return schema[key]
 
 

@@ -138,7 +138,9 @@ def main_state(scale: str) -> str:
 
 
 def _fmt_tau(e) -> str:
-    return (f"> {e.value:.3g}" if e.bound else f"{e.value:.3g}") if e.ok else "none"
+    if e.bound:
+        return f"{e.bound} {e.value:.3g}"
+    return f"{e.value:.3g}" if e.ok else "none"
 
 
 def stand_in(scale: str) -> str:
