@@ -68,7 +68,8 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "spheres/nonrattler": ((SAMPLE, "spheres.particle"),),
     "dnn/widths": (("dnn.widths",),), "dnn/N": ((), ("dnn.widths",)),
     "dnn/N_delta_final": ((SAMPLE, "dnn.widths"),), "dnn/loss_final": ((SAMPLE, "dnn.widths"),),
-    "dnn/steps": ((SAMPLE, "dnn.widths"),),
+    "dnn/steps": ((SAMPLE, "dnn.widths"),), "dnn/energy_final": ((SAMPLE, "dnn.widths"),),
+    "dnn/minima_distances": ((SAMPLE, "dnn.widths", "dnn.other_sample"),),
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
     "dnn/hessian_eigs": ((SAMPLE, "dnn.mode"),),
 }
@@ -97,7 +98,8 @@ UNITS: dict[str, str] = {
     "spheres/pressure_J": "eps / sigma^{d}", "spheres/pressure": "eps / sigma^{d}",
     "spheres/eigenvalues": "eps / sigma^2", "spheres/forces": "eps / sigma",
     "spheres/positions": "sigma", "spheres/diameters": "sigma", "spheres/box": "sigma",
-    "dnn/loss_final": "{energy}", "dnn/hessian_eigs": "{energy}",
+    "dnn/loss_final": "{energy}", "dnn/hessian_eigs": "{energy}", "dnn/energy_final": "{energy}",
+    "dnn/minima_distances": "1",     # a distance in weight space
     **{name: "1" for name in _ONE},
 }
 """Unit templates by dataset name, filled by units_of."""

@@ -31,10 +31,11 @@ P_SPIN = 3
 SCALES = {
     "small": Scale("small", "about 15-25 min on 2 cores (nets: 3 state points x 4 T, 8 samples; CK "
                    "at 5 T to t = 1e4; the L2 sweep)", {
-        "P": 1000, "d": 10, "depth": 6, "lr": 0.1, "tmax": 2000.0, "tw": [20.0, 200.0, 1000.0],
+        "P": 1000, "d": 10, "depth": 6, "lr": 0.05, "tmax": 2000.0, "tw": [20.0, 200.0, 1000.0],
         "samples": 8, "T": [1e-6, 1e-5, 1e-4, 1e-3],
         "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
-        "l2": [0.0, 0.005, 0.01, 0.02, 0.03, 0.04, 0.06], "triv_width": 3, "triv_samples": 5,
+        "l2": [0.0, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.04], "triv_width": 3,
+        "triv_samples": 5,
         "triv_steps": 20000,
         "ck_T": [0.7, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e4, "ck_tw": [1000.0, 3000.0], "ck_n_grid": 512}),
     "paper": Scale("paper", "a cluster (their sizes: P = 60000 would need MNIST files in --data-dir; "
