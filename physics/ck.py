@@ -40,86 +40,9 @@ import numpy as np
 
 from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
-from physics.config import record_bytes
+from physics.ck_config import (  # noqa: F401 (the interface: schema, config, validation)
+    SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, validate)
 from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
-from physics.schema import Param, Schema, require, show
-
-SYSTEM = "ck"
-
-
-TIME = "Langevin time units"
-
-SUPPORTED_P = (2, 3, 4)
-"""The p of the p-spin runs (physics.pspin.SUPPORTED_P), which CK is the N = infinity reference of."""
-T_MAX = 100.0
-"""Highest temperature taken (as the p-spin's, physics.pspin.T_MAX)."""
-
-SCHEMA = Schema("ck", [
-    Param("p", 3, "int", choices=SUPPORTED_P, help="Order p of the pure p-spin (ignored with --mix)."),
-    Param("mix", None, "mix", choices=SUPPORTED_P, lo=0.0, nullable=True, default_help="pure p",
-          help="Mixed model f(q) = sum_p w_p q^p / 2 as 'p:w,...', e.g. '2:0.5,3:1'."),
-    Param("T", 0.5, "float", lo=0.0, hi=T_MAX, unit="energy (J = 1, k_B = 1)",
-          help="Temperature of the quench (p = 3: T_d = 0.612)."),
-    Param("tmax", 1000.0, "float", lo=0.0, lo_open=True, hi=1e8, unit=TIME,
-          help="Final time (at least 80 h0)."),
-    Param("tw", None, "floats", lo=0.0, lo_open=True, nullable=True, unit=TIME,
-          default_help="5 log-spaced from tmax/1000 to tmax/10",
-          help="Waiting times 'a,b,...', each < tmax (snapped by <= 4/n-grid relative to grid points)."),
-    Param("n_grid", 512, "int", lo=64, hi=8192,
-          help="Grid intervals (a multiple of 4); cost ~ n^3 per doubling of the step."),
-    Param("h0", 0.00125, "float", lo=0.0, lo_open=True, hi=0.05, unit=TIME,
-          help="Initial time step; the measurement grid unit is 8 h0."),
-    Param("tol", 1e-9, "float", lo=0.0, lo_open=True, hi=1e-2, hi_open=True,
-          help="Fixed-point tolerance per row on C and chi (dimensionless)."),
-    Param("max_iter", 200, "int", lo=1, cli=False, help="Fixed-point iterations per row at most."),
-    Param("n_copy", 4, "int", lo=2, hi=6,
-          help="Grid entries next to the diagonal copied from the previous row (time-translation "
-               "invariance at lags <= n_copy steps)."),
-    Param("per_decade", 20, "int", lo=2, hi=200, cli=False, help="Measurement times per decade."),
-    Param("samples", 1, "int", choices=(1,),
-          help="The CK solution is one deterministic curve: samples must be 1."),
-    Param("seed", 0, "int", lo=0, help="Unused: the CK dynamics is deterministic."),
-], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("n_grid",),
-   seconds=lambda c: _seconds(c))
-
-
-def default_config(**overrides) -> dict:
-    """Every parameter of a CK run: SCHEMA's defaults with `overrides` (unknown key -> ConfigError)."""
-    return SCHEMA.config(**overrides)
-
-
-def mixture(config: dict) -> dict:
-    return theory.as_mixture(config["p"], config.get("mix"))
-
-
-def _cross_checks(config: dict) -> None:
-    h0, tmax, n = float(config["h0"]), float(config["tmax"]), config["n_grid"]
-    require(tmax >= 80 * h0, "tmax", show(config["tmax"]), f"tmax >= 80 h0 = {80 * h0:g}")
-    require(n % 4 == 0, "n_grid", show(n), "a multiple of 4 in [64, 8192]")
-    if config["tw"] is not None:
-        require(all(w < tmax for w in config["tw"]), "tw", show(config["tw"]),
-                f"waiting times in (0, tmax = {tmax:g})")
-
-
-def _memory(config: dict) -> tuple[float, str]:
-    """Bytes of the grid (six (n + 1) x (n + 1) arrays) and of the record."""
-    n = config["n_grid"]
-    nw = 5 if config["tw"] is None else len(config["tw"])
-    nt = int(config["per_decade"] * (math.log10(config["tmax"] / (8 * config["h0"])) + 2)) + 20 * nw
-    return (6.0 * (n + 1) ** 2 * 8 + record_bytes(1, nt, nw, per_time=2) + 8.0 * nt * nw,
-            f"a CK grid of {n + 1} x {n + 1} points")
-
-
-def _seconds(config: dict) -> float:
-    """Rough run time: ~1.5e-8 n^3 s per doubling of the step (n = 512: about 20 s to t = 1e4)."""
-    n, h0 = config["n_grid"], config["h0"]
-    doublings = max(1.0, math.log2(max(config["tmax"] / (n * h0), 1.0)))
-    return 1.5e-8 * n ** 3 * doublings + 2.0
-
-
-def validate(config: dict) -> None:
-    """Check every parameter (ConfigError names the bad one)."""
-    SCHEMA.validate(config)
 
 
 # ----------------------------------------------------------------------------- waiting times
