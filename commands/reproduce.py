@@ -89,9 +89,14 @@ def command(paper, scale, out, records, force, workers, threads, scheduler):
     writable_folder(out, "--out")            # before anything runs: no run lost at its end
     writable_folder(records, "--records")
     t0 = time.time()
-    if workers is None and scheduler is None:
-        from compare.sweeps.engine import cores
-        workers = max(1, cores() // threads)
+    if scheduler is None:        # workers x threads <= cores, checked whether or not a point runs
+        from compare.sweeps.engine import cores, plan_workers
+        try:
+            plan_workers(workers, threads, 1)
+        except SweepRefused as e:
+            raise Refused(str(e)) from None
+        if workers is None:
+            workers = max(1, cores() // threads)
     try:
         result = reproduce(paper, scale=scale, out=out, records=records, force=force,
                            progress=lambda point: ProgressBar(point.name, "step") if point is not None

@@ -61,6 +61,12 @@ def command(system, protocol, sets, overs, spec_file, workers, threads, schedule
     except SpecError as e:
         raise click.BadParameter(e.message, param_hint=f"'{e.option}'") from None
     writable_folder(out, "--out")
+    if scheduler is None:        # workers x threads <= cores, checked whether or not a point runs
+        from compare.sweeps.engine import plan_workers
+        try:
+            plan_workers(workers, threads, 1)
+        except SweepRefused as e:
+            raise Refused(str(e)) from None
     n = len(points)
     grid = " x ".join(f"{k} ({len(v)})" for k, v in spec.over) or "one point"
     click.echo(f"sweep {spec.hash}: {spec.system}{' ' + spec.protocol if spec.protocol else ''}, "

@@ -266,3 +266,12 @@ def test_an_existing_scheduler_runs_the_points_and_a_swept_tw_gets_its_own_dimen
     np.testing.assert_array_equal(c, first["C"])
     assert np.isnan(ds["C"].isel({"sweep.tw": 1}).sel(tw=0.1)).all()
     assert ds["t"].attrs["units"] == "sigma^2 / (mu eps)" and ds["C"].attrs["units"] == "sigma^2"
+
+
+def test_too_many_threads_are_refused_even_when_every_point_is_done(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "cores", lambda: 1)
+    for cmd in (["sweep", "pspin", "--over", "T=1", "--workers", "2"],
+                ["reproduce", "kerr-winter-2024", "--scale", "tiny", "--threads-per-worker", "2"]):
+        r = CliRunner().invoke(main, cmd + ["--out", str(tmp_path / "out")])
+        assert r.exit_code == 2 and "cores" in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.h5"))

@@ -28,13 +28,14 @@ def claim_tau_finite(runs, scale) -> Claim:
     frac = finite / total if total else float("nan")
     err = bounds / total if total and bounds else float("nan")
     slope = _tau_slope(runs, scale)
+    diverged, died, n_samples = unstable(runs, scale)
     how = (f"tau_e (Q/Q(0) < 1/e, analysis.tau_of) at the largest tw = {s['tw'][-1]:g}, for every "
            f"state point and T: {'; '.join(rows)}. Measured: the fraction of (state, T) with a finite "
            f"tau; a lower bound '>' (the run ended before Q fell to 1/e: longer runs are needed, not "
            f"a divergence shown) counts as unknown, and the fraction of them ({bounds} of {total}) is "
            f"the error. d ln tau / d ln T at {main_state(scale)}: {slope}. Stability of the "
-           f"Langevin step (lr = {s['lr']:g}): {unstable(runs, scale)[0]} of {unstable(runs, scale)[2]} "
-           f"samples diverged and {unstable(runs, scale)[1]} died (jumped to the trivial loss 1/2); "
+           f"Langevin step (lr = {s['lr']:g}): {diverged} of {n_samples} "
+           f"samples diverged and {died} died (jumped to the trivial loss 1/2); "
            f"they are kept in the means. Tolerance "
            f"{TOL['tau_finite_all_T']}: every tau must be finite")
     return claim_from("tau_finite_all_T", "The relaxation time of nets stays finite at every T > 0 "
@@ -102,11 +103,16 @@ def claim_tts(runs, scale) -> Claim:
                       "0 (a collapse; their figure of Q against t/tau_e)", TOL["tts_collapse"], how)
 
 
+def _lowest_T(runs, scale):
+    """(state, record) of the main state point at the lowest temperature."""
+    state = main_state(scale)
+    return state, runs[nets_names(scale, state)[0]]
+
+
 def claim_no_caging(runs, scale) -> Claim:
     A, s = _A(), SCALES[scale].params
-    state = main_state(scale)
-    name = nets_names(scale, state)[0]             # the lowest T, where a cage would show first
-    lag, msd = lag_curve(runs[name], "msd")
+    state, run = _lowest_T(runs, scale)            # where a cage would show first
+    lag, msd = lag_curve(run, "msd")
     est = A.caging(lag, msd)
     how = (f"The minimum over interior lags of d ln msd / d ln lag at the lowest T = {s['T'][0]:g} "
            f"({state}, tw = {s['tw'][-1]:g}; analysis.caging: a plateau is a minimum below 0.3 between "
@@ -118,9 +124,7 @@ def claim_no_caging(runs, scale) -> Claim:
 
 def claim_aging(runs, scale) -> Claim:
     A, s = _A(), SCALES[scale].params
-    state = main_state(scale)
-    name = nets_names(scale, state)[0]
-    run = runs[name]
+    state, run = _lowest_T(runs, scale)
     ts = [A.tau_of(*overlap(run, i), "tau_e") for i in range(len(run["tw"]))]
     est = A.aging_exponent(np.asarray(run["tw"], float), ts)
     how = (f"tau_e of Q(tw, tw + t) at tw = {', '.join(f'{w:g}' for w in run['tw'])} at the lowest T = "

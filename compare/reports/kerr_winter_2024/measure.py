@@ -16,11 +16,9 @@ state points; the exact N = infinity p-spin (physics/ck) above T_d after its tra
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from compare.reports.base import Claim, Point, Scale, claim_from
+from compare.reports.base import Point, Scale
 
 PAPER = "kerr-winter-2024"
 TITLE = ("Kerr Winter & Janssen (2024), glassy dynamics in deep neural networks: a structural "
