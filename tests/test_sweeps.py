@@ -275,3 +275,35 @@ def test_too_many_threads_are_refused_even_when_every_point_is_done(tmp_path, mo
         r = CliRunner().invoke(main, cmd + ["--out", str(tmp_path / "out")])
         assert r.exit_code == 2 and "cores" in r.output and "Traceback" not in r.output, r.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.h5"))
+
+
+def test_a_local_cluster_leaves_this_process_environment_and_numba_as_they_were(tmp_path):
+    """CI regression: the nanny wrote NUMBA_NUM_THREADS=1 into the test process, and every Numba
+    compile after it (a cold cache) failed once Numba's own threads had been launched. Run in a
+    fresh interpreter with an empty Numba cache, so that the compile really happens."""
+    script = tmp_path / "env_check.py"
+    script.write_text(
+        "import os, numpy as np, numba\n"
+        "@numba.njit(parallel=True)\n"
+        "def total(x):\n"
+        "    s = 0.0\n"
+        "    for i in numba.prange(x.size):\n"
+        "        s += x[i]\n"
+        "    return s\n"
+        "if __name__ == '__main__':\n"
+        "    total(np.ones(8))                      # launches Numba's thread pool\n"
+        "    before = dict(os.environ)\n"
+        "    from compare.sweeps.engine import start_client\n"
+        "    client, cluster = start_client(1, 1, None)\n"
+        "    during = dict(os.environ)\n"
+        "    client.close(); cluster.close()\n"
+        "    assert during == before, set(during.items()) ^ set(before.items())\n"
+        "    @numba.njit\n"
+        "    def plus_one(x):\n"
+        "        return x + 1\n"
+        "    assert plus_one(1) == 2                # a compile after the cluster\n"
+        "    print('ok')\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]

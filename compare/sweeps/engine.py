@@ -5,8 +5,9 @@ complete record exists is not submitted, an interrupted one continues from its c
 running the same sweep again is how it resumes. The engine is Dask's, not ours:
 
 - by default an embedded LocalCluster of K worker processes, each running one point at a time with
-  M threads for Numba, torch and BLAS (set in the workers' environment before they start and again
-  in each task), K x M <= the cores;
+  M threads for Numba, torch and BLAS (BLAS through the workers' environment before they start,
+  Numba and torch in each task; this process's own environment is left as it was), K x M <= the
+  cores;
 - `scheduler="tcp://host:8786"`: an existing cluster (dask-jobqueue's SLURMCluster, dask-ssh, ...),
   whose workers share the records folder (a cluster file system).
 
@@ -141,9 +142,13 @@ def start_client(workers: int, threads: int, scheduler: str | None):
             return Client(scheduler, timeout="15s"), None
         except (OSError, TimeoutError) as e:
             raise SweepRefused(f"--scheduler {scheduler}: cannot connect ({e})") from None
-    env = {k: threads for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                "NUMBA_NUM_THREADS")}
+    # BLAS reads its thread count when it loads, so it goes in before the spawn. Numba's pool size
+    # (NUMBA_NUM_THREADS) is left alone: the nanny writes these variables into THIS process's
+    # environment too, and Numba refuses to compile once the variable differs from the size of a
+    # pool it has launched. Numba is limited per task instead (limit_threads).
+    env = {k: threads for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     dask.config.set({"distributed.nanny.pre-spawn-environ": {"MALLOC_TRIM_THRESHOLD_": 65536, **env}})
+    saved = dict(os.environ)
     # workers started while SIGINT is ignored inherit that (Python keeps an ignored SIGINT);
     # the plugin does the same for workers the nanny restarts later
     main = threading.current_thread() is threading.main_thread()
@@ -155,9 +160,17 @@ def start_client(workers: int, threads: int, scheduler: str | None):
     finally:
         if main:
             signal.signal(signal.SIGINT, old)
+        restore_environ(saved)
     client = Client(cluster)
     client.register_plugin(IgnoreInterrupt())
     return client, cluster
+
+
+def restore_environ(saved: dict) -> None:
+    """Put this process's environment back as it was (the nanny writes its worker variables into it)."""
+    for k in set(os.environ) - set(saved):
+        del os.environ[k]
+    os.environ.update(saved)
 
 
 def worker_memory(client) -> float | None:
@@ -244,6 +257,7 @@ def run_jobs(jobs: list[Job], out, *, workers: int | None = None, threads: int =
         check_fits([jobs[i] for i in todo], available_memory_bytes() / k)
     Path(out).mkdir(parents=True, exist_ok=True)
     stop_file = Path(out).absolute() / f".sweep-{uuid.uuid4().hex[:12]}.stop"
+    saved = dict(os.environ)       # a nanny restarting a killed worker writes into it again
     client, cluster = start_client(k, threads, scheduler)
     try:
         if scheduler is not None:
@@ -263,6 +277,7 @@ def run_jobs(jobs: list[Job], out, *, workers: int | None = None, threads: int =
                 cluster.close()
         finally:
             stop_file.unlink(missing_ok=True)
+            restore_environ(saved)
     return outcome
 
 
