@@ -200,3 +200,45 @@ def test_jump_location_interpolates_and_bounds():
     est = A.jump_location(lam, noisy, 0.0, 0.5)
     assert est.extra["crossings"] == 2 and "crosses back" in est.note
     assert not A.jump_location([0.1], [0.2], 0.0, 0.5).ok
+
+
+def test_stationary_tau_waits_for_the_transient_and_skips_unresolved_waiting_times():
+    """A relaxation whose tau approaches tau_eq = 10 as tau(tw) = tau_eq (1 - exp(-tw / 30)):
+    the estimate is the first pair of waiting times within 10 %; a waiting time whose curve
+    starts below 0.9 (no short lags stored) is skipped; a tau that keeps growing gives none."""
+    lag = np.geomspace(0.01, 1e3, 400)
+    tws = np.array([3.0, 10.0, 30.0, 100.0, 300.0])
+    tau_tw = 10.0 * (1 - np.exp(-tws / 30.0))
+    curves = [(lag, np.exp(-lag / t)) for t in tau_tw]
+    est = A.stationary_tau(tws, curves)
+    assert est.ok and est.window == (100.0, 300.0)
+    assert abs(est.value - 10.0) < 0.05 and est.error < 0.5
+    # tw = 100 stored only from lag 5 on (a coarse grid): it cannot serve, so the pair moves on
+    coarse = [(lag[lag > 5] if i == 3 else lag, c[lag > 5] if i == 3 else c)
+              for i, (l, c) in enumerate(curves)]
+    tws5 = np.append(tws, 1000.0)
+    coarse.append((lag, np.exp(-lag / 10.0)))
+    est = A.stationary_tau(tws5, coarse)
+    assert est.ok and est.window == (300.0, 1000.0) and math.isnan(est.extra["taus"][3])
+    # simple aging, tau = tw: never stationary
+    est = A.stationary_tau(tws, [(lag, np.exp(-lag / w)) for w in tws])
+    assert not est.ok and "no two consecutive" in est.note
+
+
+def test_stationary_tau_with_the_exact_zero_lag_value_reads_a_two_step_curve_from_its_plateau():
+    """C = (1 - q) e^-lag + q e^-(lag/tau_a), q = 0.5, tau_a = 50, stored only from lag 5 (on the
+    plateau): with c0 = 1, tau_e is where C falls below 1/e (about 50 ln(e/2) = 15.3, read off a
+    fine curve), not 1/e of the plateau value; a curve that starts below 1/e is unresolved."""
+    fine = np.geomspace(1e-3, 1e4, 4000)
+
+    def C(l):
+        return 0.5 * np.exp(-l) + 0.5 * np.exp(-l / 50.0)
+    exact = A.tau_of(fine, C(fine)).value
+    coarse = fine[fine > 5]
+    est = A.stationary_tau([100.0, 300.0], [(coarse, C(coarse))] * 2, c0=1.0)
+    assert est.ok and abs(est.value - exact) < 0.01 * exact
+    wrong = A.stationary_tau([100.0, 300.0], [(coarse, C(coarse))] * 2)   # normalised by the plateau
+    assert not wrong.ok                                                    # 0.5 < resolved = 0.9
+    late = fine[fine > 60]
+    est = A.stationary_tau([100.0, 300.0], [(late, C(late))] * 2, c0=1.0)
+    assert not est.ok and "tw = 100: unresolved" in est.note

@@ -10,6 +10,7 @@ import numpy as np
 from compare.plots import figure, save
 from compare.reports.kerr_winter_2024.claims import trivialisation_curve
 from compare.reports.kerr_winter_2024 import measure as M
+from compare.reports.kerr_winter_2024 import pspin as P
 
 
 def _colors(n: int):
@@ -17,14 +18,9 @@ def _colors(n: int):
     return plt.cm.viridis(np.linspace(0.05, 0.85, max(n, 1)))
 
 
-def _ck_names(scale):
-    return [f"ck_T{T:g}" for T in M.SCALES[scale].params["ck_T"]]
-
-
 def tau_figure(runs, scale, path):
     """Left: tau_e of the nets against T (each state point; open markers: lower bounds). Right:
     tau_e of the p-spin (CK) against T - T_d, with the mode-coupling power law of slope -gamma."""
-    from physics import pspin_theory as th
     s = M.SCALES[scale].params
     fig, ax = figure(2, 1, width=4.6, height=3.6)
     a = ax[0, 0]
@@ -41,21 +37,23 @@ def tau_figure(runs, scale, path):
           title="nets: tau finite at every T")
     a.legend(fontsize=7)
     b = ax[0, 1]
-    Td = th.dynamical_temperature({M.P_SPIN: 1.0})
-    gamma = th.mct_exponents(M.P_SPIN)["gamma"]
-    T = np.asarray(s["ck_T"], float)
-    for k, marker in ((0, "s"), (-1, "o")):
-        es = M.taus(runs, _ck_names(scale), k)
-        v = np.array([e.value if e.ok and not e.bound else np.nan for e in es])
-        b.plot(T - Td, v, marker + ("-" if k == -1 else ":"), color="k" if k == -1 else "0.6",
-               label=f"CK, tw = {s['ck_tw'][k]:g}")
-        if k == -1 and np.isfinite(v).any():
+    th = P.theory()
+    Td, gamma = th["Td"], th["gamma"]
+    for kind, style, color in (("ck", "o-", "k"), ("planted", "s:", "0.55")):
+        T, es = P.taus(runs, scale, kind)
+        ok = np.array([e.ok and not e.bound for e in es])
+        v = np.array([e.value if k else np.nan for e, k in zip(es, ok)])
+        err = np.array([e.error if k and np.isfinite(e.error) else 0.0 for e, k in zip(es, ok)])
+        label = P.KINDS[kind] + (f" ({s['pspin_N']} spins)" if kind == "planted" else "")
+        b.errorbar(T - Td, v, yerr=err, fmt=style, color=color, ms=4, capsize=2, label=label)
+        if kind == "ck" and ok.any():
+            i = int(np.nanargmin(np.where(ok, T, np.inf)))
             x = np.geomspace((T - Td).min(), (T - Td).max(), 20)
-            i = int(np.nanargmin(T - Td))
             b.plot(x, v[i] * (x / (T[i] - Td)) ** -gamma, "--", color="tab:red",
                    label=f"MCT: $(T - T_d)^{{-{gamma:.3f}}}$")
-    b.set(xscale="log", yscale="log", xlabel=f"$T - T_d$ ($T_d$ = {Td:.3f})", ylabel=r"$\tau_e$ (Langevin time)",
-          title="p = 3 spin glass (N = inf): diverges at $T_d$")
+    b.set(xscale="log", yscale="log", xlabel=f"$T - T_d$ ($T_d$ = {Td:.3f})",
+          ylabel=r"$\tau_e$ in equilibrium (Langevin time)",
+          title="p = 3 spin glass: diverges at $T_d$")
     b.legend(fontsize=7)
     b.text(0.02, 0.02, "soft spheres: not measured\n(no equilibrated-liquid protocol yet)",
            transform=b.transAxes, fontsize=7, color="0.4", va="bottom")
@@ -69,15 +67,22 @@ def tts_figure(runs, scale, path):
     fig, ax = figure(2, 1, width=4.6, height=3.6)
     state = M.main_state(scale)
     names = M.nets_names(scale, state)
-    for a, names_, Ts, what in ((ax[0, 0], names, s["T"], f"nets ({state})"),
-                                (ax[0, 1], _ck_names(scale), s["ck_T"], "p-spin (CK)")):
-        for name, T, c in zip(names_, Ts, _colors(len(names_))):
-            lag, q = M.overlap(runs[name])
-            [tau] = M.taus(runs, [name])
-            if tau.ok and not tau.bound:
-                a.plot(lag / tau.value, q, color=c, label=f"T = {T:g}")
-        a.set(xscale="log", xlabel=r"lag / $\tau_e(T)$", title=f"{what}: time-temperature superposition")
-        a.legend(fontsize=7)
+    a = ax[0, 0]
+    for name, T, c in zip(names, s["T"], _colors(len(names))):
+        lag, q = M.overlap(runs[name])
+        [tau] = M.taus(runs, [name])
+        if tau.ok and not tau.bound:
+            a.plot(lag / tau.value, q, color=c, label=f"T = {T:g}")
+    a.set(xscale="log", xlabel=r"lag / $\tau_e(T)$", title=f"nets ({state}): time-temperature superposition")
+    a.legend(fontsize=7)
+    b = ax[0, 1]
+    T, es = P.taus(runs, scale, "ck")
+    for name, t, e, c in zip(P.names(scale, "ck"), T, es, _colors(len(T))):
+        if e.ok and not e.bound:
+            lag, C = P.stationary_curve(runs[name], e)
+            b.plot(lag / e.value, C, color=c, label=f"T = {t:g}")
+    b.set(xscale="log", xlabel=r"lag / $\tau_e(T)$", title="p-spin (CK, stationary tw): superposition")
+    b.legend(fontsize=7)
     x = np.geomspace(1, 1e3, 20)
     ax[0, 0].plot(x, np.exp(-1) * x ** -0.5, "k--", lw=1, label=r"$\propto (t/\tau)^{-0.5}$ (paper)")
     ax[0, 0].set(yscale="log", ylabel=r"$Q/Q(0)$")
@@ -141,8 +146,9 @@ def draw_all(runs, scale, folder) -> list:
     folder.mkdir(parents=True, exist_ok=True)
     out = [(tau_figure(runs, scale, folder / "tau.png"),
             "Relaxation time tau_e (Q/Q(0) or C below 1/e) against temperature: nets (left, each "
-            "state point; open markers are lower bounds) stay finite; the p-spin (right, CK at two "
-            "waiting times) diverges at T_d with the mode-coupling exponent (dashed)."),
+            "state point; open markers are lower bounds) stay finite; the p-spin (right: the exact N = "
+            "infinity solution once tau no longer depends on tw, and planted equilibrium starts at "
+            "finite N) diverges at T_d with the mode-coupling exponent (dashed)."),
            (tts_figure(runs, scale, folder / "tts.png"),
             "Time-temperature superposition: the overlap of every T against lag / tau_e(T), for the "
             "nets (left, with the paper's power law t^-0.5) and the p-spin (right)."),

@@ -35,7 +35,10 @@ SCALES = {
         "l2": [0.0, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.04], "triv_width": 3,
         "triv_samples": 5,
         "triv_steps": 20000,
-        "ck_T": [0.7, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e4, "ck_tw": [1000.0, 3000.0], "ck_n_grid": 512}),
+        "ck_T": [0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e4,
+        "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0], "ck_n_grid": 512,
+        "pspin_N": 256, "pspin_T": [0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "pspin_tmax": 500.0,
+        "pspin_tw": [10.0, 100.0, 300.0], "pspin_samples": 4}),
     "paper": Scale("paper", "a cluster (their sizes: P = 60000 would need MNIST files in --data-dir; "
                    "estimated from the small scale, not measured)", {
         "P": 1297, "d": 10, "depth": 6, "lr": 0.05, "tmax": 2e4, "tw": [20.0, 200.0, 2000.0, 1e4],
@@ -43,13 +46,17 @@ SCALES = {
         "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
         "l2": [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06], "triv_width": 3,
         "triv_samples": 20, "triv_steps": 100000,
-        "ck_T": [0.65, 0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e5, "ck_tw": [1e4, 3e4],
-        "ck_n_grid": 1024}),
+        "ck_T": [0.63, 0.64, 0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e5,
+        "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 1e4, 3e4], "ck_n_grid": 1024,
+        "pspin_N": 1000, "pspin_T": [0.66, 0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "pspin_tmax": 1e4,
+        "pspin_tw": [10.0, 100.0, 1000.0], "pspin_samples": 8}),
     "tiny": Scale("tiny", "seconds (tests only)", {
         "P": 60, "d": 4, "depth": 2, "lr": 0.1, "tmax": 40.0, "tw": [2.0, 10.0], "samples": 3,
         "T": [1e-4, 1e-3, 1e-2], "states": {"w3": (3, 0.0), "w8": (8, 0.0)},
         "l2": [0.0, 0.2], "triv_width": 3, "triv_samples": 2, "triv_steps": 300,
-        "ck_T": [0.9, 1.2, 1.5], "ck_tmax": 100.0, "ck_tw": [20.0, 40.0], "ck_n_grid": 128}, hidden=True),
+        "ck_T": [0.9, 1.2, 1.5], "ck_tmax": 100.0, "ck_tw": [5.0, 20.0, 40.0], "ck_n_grid": 128,
+        "pspin_N": 32, "pspin_T": [0.9, 1.2, 1.5], "pspin_tmax": 40.0, "pspin_tw": [5.0, 15.0],
+        "pspin_samples": 2}, hidden=True),
 }
 
 TOL = {"tau_finite_all_T": 0.01, "q_power_law_exponent": 0.1, "tts_collapse": 0.05,
@@ -70,7 +77,6 @@ def nets_name(state: str, T: float) -> str:
 
 def points(scale: str) -> list[Point]:
     from nets import default_config as nets_config
-    from physics import ck
     s = SCALES[scale].params
     out = []
     for state, (width, l2) in s["states"].items():
@@ -80,10 +86,8 @@ def points(scale: str) -> list[Point]:
                 bias=False, activation="relu", loss="hinge", l2=l2, dynamics="langevin", T=float(T),
                 lr=s["lr"], tmax=float(s["tmax"]), tw=[float(w) for w in s["tw"]], h=0.0, hessian_k=0,
                 samples=s["samples"], seed=0, device="cpu")))
-    for T in s["ck_T"]:
-        out.append(Point(f"ck_T{T:g}", "ck", ck.default_config(
-            p=P_SPIN, T=float(T), tmax=float(s["ck_tmax"]), tw=[float(w) for w in s["ck_tw"]],
-            n_grid=int(s["ck_n_grid"]))))
+    from compare.reports.kerr_winter_2024 import pspin
+    out += pspin.points(scale)
     out += trivialisation_points(scale)
     return out
 
