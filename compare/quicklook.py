@@ -37,13 +37,13 @@ def pspin(run):
     if below and th["q_EA"] > 0:
         ax[0, 1].axhline(th["q_EA"], color="k", ls=":", lw=0.8, label=f"$q_{{EA}}$ = {th['q_EA']:.3f}")
         ax[0, 1].legend(loc="best")
-    if T > 0:
-        aging = below and "chi" in run
+    if T > 0 and "chi" in run:
+        aging = below
         plot_fdt(ax[0, 2], run, T, legend=False, x_slope=th["x"] if aging else None,
                  q_EA=th["q_EA"] if aging else None, sphere=True)
         ax[0, 2].legend(loc="best")
     else:
-        _no_fdt(ax[0, 2])
+        _no_fdt(ax[0, 2], "T = 0: no FDT plot" if T <= 0 else "no response measured (--no-response)")
     model = (f"p = {cfg['p']}" if not cfg.get("mix") else
              "mix " + ", ".join(f"{w:g} q^{p}" for p, w in cfg["mix"].items()))
     fig.suptitle(f"spherical p-spin, {model}, N = {cfg['N']}, T = {T:g}, "

@@ -8,6 +8,7 @@ snapshot per waiting time tw (never the trajectory) and computes, for every tw <
     msd    = |x(t) - x(tw)|^2 / n
     Q      = fraction of coordinates with |x_i(t) - x_i(tw)| < a
     alpha2 = <dx^4> / (3 <dx^2>^2) - 1          (per coordinate)
+    vanhove = density of dx_i / sqrt(msd)       (on request: the displacement distribution)
     chi    = eps . (x_h(t) - x(t)) / (n h)      (twins x_h started at tw with the field h eps)
 
 with the same code for NumPy arrays and torch tensors on any device (array-api-compat); the
@@ -36,6 +37,10 @@ from array_api_compat import array_namespace
 
 TWO_TIME = ("C", "msd", "chi", "Q", "alpha2")
 """Two-time observables, stored [samples, tw, t] with NaN where t <= tw."""
+
+VAN_HOVE, VAN_HOVE_EDGES = "vanhove", np.linspace(-6.0, 6.0, 49)
+"""The displacement distribution (van Hove self part) on request (Recorder(van_hove=True)):
+[samples, tw, t, bin], the density of u = dx_i / sqrt(msd) on these edges, centres in "vanhove_u"."""
 
 
 # ----------------------------------------------------------------------------- time schedule
@@ -210,6 +215,22 @@ def two_time(x_tw, x, a: float | None = None):
     return out
 
 
+def van_hove(x_tw, x, edges=VAN_HOVE_EDGES) -> np.ndarray:
+    """Density of u = dx_i / sqrt(<dx^2>) over the n coordinates of each sample, [s, bins], on the
+    host (a histogram is not an array-API reduction): counts / (n x bin width), so the mass
+    outside the edges is missing from its integral. Gaussian displacements give the standard
+    normal density; heavy tails are the jumps that alpha2 also sees. No motion: NaN."""
+    dx = to_numpy(x).astype(np.float64) - to_numpy(x_tw).astype(np.float64)
+    dx = dx.reshape(-1, dx.shape[-1])
+    n, nb = dx.shape[-1], len(edges) - 1
+    rms = np.sqrt(np.mean(dx * dx, axis=-1))
+    out = np.full((dx.shape[0], nb), np.nan)
+    for i in np.flatnonzero(rms > 0):
+        counts, _ = np.histogram(dx[i] / rms[i], bins=edges)
+        out[i] = counts / (n * np.diff(edges))
+    return out
+
+
 def response(x_h, x, eps, h: float):
     """Integrated response chi = eps . (x_h - x) / (n h) (float64 reduction)."""
     xp = array_namespace(x)
@@ -226,11 +247,12 @@ class Recorder:
     """
 
     def __init__(self, schedule: Schedule, sink, samples: slice = slice(None),
-                 a: float | None = 0.3):
+                 a: float | None = 0.3, van_hove: bool = False):
         self.schedule = schedule
         self.sink = sink
         self.samples = samples
         self.a = a
+        self.van_hove, self._bins_put = bool(van_hove), False   # also the displacement distribution
         self._snap = None  # [nw] list of x(tw) snapshots, each [s, n]
 
     def state(self) -> dict:
@@ -286,9 +308,16 @@ class Recorder:
             if twins is not None:
                 names.append("chi")
             arrs = {nm: np.full((s, nw), np.nan) for nm in names}
+            if self.van_hove:
+                arrs[VAN_HOVE] = np.full((s, nw, len(VAN_HOVE_EDGES) - 1), np.nan)
+                if not self._bins_put:   # the bin centres, once (a sink has only put for that)
+                    self.sink.put(VAN_HOVE + "_u", 0.5 * (VAN_HOVE_EDGES[1:] + VAN_HOVE_EDGES[:-1]))
+                    self._bins_put = True
             for i in active:
                 for nm, v in two_time(self._snap[i], x, self.a).items():
                     arrs[nm][:, i] = to_numpy(v)
+                if self.van_hove:
+                    arrs[VAN_HOVE][:, i] = van_hove(self._snap[i], x)
                 if twins is not None:
                     e_i = eps[:, i] if (eps.ndim == 3) else eps
                     arrs["chi"][:, i] = to_numpy(response(twins[:, i], x, e_i, h))
@@ -304,7 +333,8 @@ class Recorder:
 class Recording:
     """In-memory sink: arrays on the shared grid, samples first.
 
-    Per-time data `name` is stored [S, nt, ...]; the two-time ones (TWO_TIME) [S, nw, nt], NaN
+    Per-time data `name` is stored [S, nt, ...]; the two-time ones (TWO_TIME) [S, nw, nt] (and
+    VAN_HOVE [S, nw, nt, bins]), NaN
     where not measured. `put` stores anything else (final margins, phi_J, ...) under its name;
     names of system data are 'system/name'.
     """
@@ -328,10 +358,11 @@ class Recording:
         for name, v in values.items():
             v = np.asarray(v, dtype=np.float64)
             arr = self.data.get(name)
+            two = name in TWO_TIME or name == VAN_HOVE
             if arr is None:
-                shape = (S, nw, nt) if name in TWO_TIME else (S, nt) + v.shape[1:]
+                shape = (S, nw, nt) + v.shape[2:] if two else (S, nt) + v.shape[1:]
                 arr = self.data[name] = np.full(shape, np.nan)
-            if name in TWO_TIME:
+            if two:
                 arr[samples, :, k] = v
             else:
                 arr[samples, k] = v

@@ -94,3 +94,35 @@ def test_schedule_resolves_short_lags_after_every_tw():
         assert lags[0] == 1                      # the first step after tw is measured
         # log-spaced lags: at least ~8 a decade between 1 and 100 steps
         assert np.sum((lags >= 10) & (lags < 100)) >= 8
+
+
+def test_van_hove_of_gaussian_and_of_jumping_coordinates():
+    """Gaussian displacements give the standard normal density of u = dx / rms (alpha2 = 0);
+    a few large jumps among small moves give a sharp centre and far tails, and the recorder
+    stores the distribution [S, nw, nt, bins] with its bin centres."""
+    from physics.observables import VAN_HOVE_EDGES, van_hove
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(size=(2, 200_000))
+    dens = van_hove(x0, x0 + 0.3 * rng.normal(size=x0.shape))
+    u = 0.5 * (VAN_HOVE_EDGES[1:] + VAN_HOVE_EDGES[:-1])
+    gauss = np.exp(-u * u / 2) / np.sqrt(2 * np.pi)
+    assert dens.shape == (2, len(u)) and np.max(np.abs(dens - gauss)) < 0.01
+    jumps = np.where(rng.random(x0.shape) < 0.01, 3.0, 0.1) * rng.normal(size=x0.shape)
+    heavy = van_hove(x0, x0 + jumps)         # rms 0.316: the small moves peak at u = 0 ...
+    centre = np.argmin(np.abs(u))
+    assert (heavy[:, centre] > 2.5 * gauss[centre]).all()
+    width = np.diff(VAN_HOVE_EDGES)          # ... and the jumps reach beyond |u| = 6 (mass lost)
+    assert (heavy @ width < 0.995).all() and abs(dens @ width - 1).max() < 1e-3
+    assert np.isnan(van_hove(x0, x0)).all()                 # no motion: no distribution
+    sch = Schedule(dt=0.1, t_max=10.0, tw=[1.0])
+    sink = Recording()
+    sink.begin(sch.t, sch.tw, samples=2)
+    rec = Recorder(sch, sink, van_hove=True)
+    x = x0[:, :1000].copy()
+    for k, step in enumerate(sch.steps):
+        x = x + 0.1 * rng.normal(size=x.shape)
+        rec.observe(int(step), x, 0.0)
+    assert sink["vanhove"].shape == (2, 1, len(sch.t), len(u))
+    assert np.allclose(sink["vanhove_u"], u)
+    later = sch.t > sch.tw[0]
+    assert np.isfinite(sink["vanhove"][:, 0, later]).all() and np.isnan(sink["vanhove"][:, 0, ~later]).all()
