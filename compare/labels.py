@@ -72,6 +72,7 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "dnn/minima_distances": ((SAMPLE, "dnn.widths", "dnn.other_sample"),),
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
     "dnn/hessian_eigs": ((SAMPLE, "dnn.mode"),),
+    "trap/jumps": _PER_TIME,
 }
 """Layouts by dataset name (rule 2); the per-sample scalars of the systems ([S]) need none."""
 
@@ -83,6 +84,8 @@ SYSTEM_UNITS = {   # docs/science.md: 1 (time, energy), 2.2 (p-spin), 3.1 (spher
     "dnn": {"time": "steps x lr", "energy": "loss", "e": "loss", "length2": "1"},
 }
 SYSTEM_UNITS["ck"] = SYSTEM_UNITS["pspin"]   # the N = infinity p-spin
+SYSTEM_UNITS["trap"] = {"time": "tau_0", "energy": "T_g", "e": "T_g (minus the mean trap depth)",
+                        "length2": "1"}      # docs/science.md 10: C = Pi, a probability
 
 _ONE = ("spheres/phi_J", "spheres/phi_lo", "spheres/phi_hi", "spheres/dphi", "spheres/Z",
         "spheres/Z_excess", "spheres/contacts", "spheres/N_nonrattlers", "spheres/isostatic",
@@ -100,6 +103,8 @@ UNITS: dict[str, str] = {
     "spheres/positions": "sigma", "spheres/diameters": "sigma", "spheres/box": "sigma",
     "dnn/loss_final": "{energy}", "dnn/hessian_eigs": "{energy}", "dnn/energy_final": "{energy}",
     "dnn/minima_distances": "1",     # a distance in weight space
+    "dnn/diverged_at": "{time}", "dnn/dead_at": "{time}",
+    "trap/jumps": "1",               # mean number of jumps per walker
     **{name: "1" for name in _ONE},
 }
 """Unit templates by dataset name, filled by units_of."""

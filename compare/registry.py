@@ -52,6 +52,8 @@ _ENTRIES = (
            "physics.spheres", "commands.spheres", protocols=("jam", "age"), subcommands=("jam", "age")),
     System("dnn", "Deep nets under Langevin dynamics and SGD; jamming of nets.",
            "nets", "commands.dnn", protocols=("langevin", "jamming"), subcommands=("jamming",)),
+    System("trap", "Bouchaud's trap model: event-driven walkers, Pi(tw, t) against H_x(t/tw).",
+           "physics.trap", "commands.trap"),
 )
 
 REGISTRY: dict[str, System] = {s.name: s for s in _ENTRIES}

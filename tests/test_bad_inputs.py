@@ -47,15 +47,16 @@ BASE = {
             "--out", "{out}"],
     "dnn jamming": ["dnn", "jamming", "--widths", "2", "--P", "20", "--max-steps", "10", "--samples", "1",
                     "--out", "{out}"],
+    "trap": ["trap", "--tmax", "1e3", "--walkers", "100", "--out", "{out}"],
     "compare": ["compare", "--records", "{records}", "--out", "{out}", "--no-make"],
     "show": ["show"],
     "reproduce paper": ["reproduce"],
     "reproduce": ["reproduce", "cugliandolo-kurchan-1993", "--scale", "tiny", "--out", "{out}",
                   "--records", "{records}"],
 }
-RUN_COMMANDS = ("pspin", "ck", "spheres jam", "spheres age", "dnn", "dnn jamming")
+RUN_COMMANDS = ("pspin", "ck", "spheres jam", "spheres age", "dnn", "dnn jamming", "trap")
 SCHEMA_OF = {"pspin": "pspin", "ck": "ck", "spheres jam": "spheres", "spheres age": "spheres",
-             "dnn": "dnn", "dnn jamming": "dnn"}
+             "dnn": "dnn", "dnn jamming": "dnn", "trap": "trap"}
 PROTOCOL = {"spheres jam": "jam", "spheres age": "age", "dnn": "langevin", "dnn jamming": "jamming"}
 
 HUGE_FLOAT, HUGE_INT = "1e300", str(10**30)

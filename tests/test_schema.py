@@ -33,10 +33,12 @@ OLD_DEFAULTS = {
             "hessian_full_max": 1500, "widths": [2, 4, 8, 16, 32], "minimiser": "adam", "min_lr": 0.001,
             "decay_steps": 10000.0, "max_steps": 20000, "samples": 1, "first_sample": 0, "seed": 0,
             "device": "auto", "precision": "float32"},
+    "trap": {"x": 0.5, "dynamics": "bouchaud", "tmax": 1000000.0, "tw": None, "walkers": 10000,
+             "samples": 4, "seed": 0},
 }
 # config_hash(system, default_config()) before the schema: the records of the defaults keep their names
 OLD_HASHES = {"pspin": "548c95388bbe", "ck": "a26e5d908d25", "spheres": "a7c7b0ae5a00",
-              "dnn": "de280a7bbf89"}
+              "dnn": "de280a7bbf89", "trap": "096afc7e9d7e"}
 
 
 def _types(d):
