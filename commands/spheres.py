@@ -63,16 +63,18 @@ def _seconds_per_packing(run) -> float:
 
 @command.command("age")
 @packing_options
-@schema_options(SCHEMA, ["phi", "T", "dt", "tmax", "tw", "Q_a"])
+@schema_options(SCHEMA, ["phi", "T", "dt", "tmax", "tw", "Q_a", "init", "t_eq"])
 @common_options(schema=SCHEMA)
-def age(N, dim, mixture, polydispersity, radii, alpha, phi, T, dt, tmax, tw, Q_a, out, seed, samples,
-        force):
-    """Langevin aging at temperature T and fixed phi from a random (infinite-temperature) start.
+def age(N, dim, mixture, polydispersity, radii, alpha, phi, T, dt, tmax, tw, Q_a, init, t_eq, out, seed,
+        samples, force):
+    """Langevin aging at temperature T and fixed phi from a random (infinite-temperature) start,
+    or (--init equilibrated --t-eq T_EQ) from the liquid after T_EQ of Langevin at T.
 
     Records e(t) = U/N, C, msd, Q (threshold --Q-a) and alpha2 of the unwrapped positions.
     """
-    from physics.spheres import run as run_fn
+    from physics.spheres import default_config, run as run_fn
     cfg = _base_config("age", N, dim, mixture, polydispersity, radii, alpha, seed, samples)
-    cfg.update(phi=phi, T=T, dt=dt, tmax=tmax, tw=tw, Q_a=Q_a)
+    cfg.update(phi=phi, T=T, dt=dt, tmax=tmax, tw=tw, Q_a=Q_a, init=init, t_eq=t_eq)
+    cfg = default_config(**cfg)          # late keys at their defaults leave the config (its hash)
     run = run_into_record("spheres", cfg, run_fn, out, force, "Langevin")
     report(run)

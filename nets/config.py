@@ -6,13 +6,12 @@ Importing this module does not import torch (the command line builds its options
 """
 from __future__ import annotations
 
-import copy
 import math
-from dataclasses import dataclass
 
 from physics.config import check_memory, memory_limit
 from physics.observables import Schedule
-from physics.schema import Param, Schema, require, show
+from physics.schema import Param, require, show
+from physics.schema_late import LateSchema
 
 PROTOCOLS = ("langevin", "jamming")
 DATASETS = ("random", "teacher", "mnist", "cifar10", "digits")
@@ -39,38 +38,6 @@ SHARED_DATA_HELP = ("All samples train on ONE training/test set, that sample 0 w
 DATA_HELP = ("Data set: random (Gaussian inputs, random +-1 labels), teacher (labels of a random "
              "teacher net), mnist / cifar10 (standard files in --data-dir, parity labels, PCA to d), "
              "digits (scikit-learn's 8x8 digits, parity labels, PCA to d; needs scikit-learn).")
-
-
-@dataclass
-class LateSchema(Schema):
-    """A schema with keys added after records of it existed (`late`). A config holds a late key
-    only when it differs from its default: the config JSON, hence the hash that names a record
-    (compare.records.config_hash), of every run that does not use it stays what it was, and an
-    older record's config, without the key, reads as the default (see `setting`). `keys` are the
-    keys every config has; validate() fills the late ones in before checking."""
-
-    late: tuple = ()
-
-    @property
-    def keys(self) -> list[str]:
-        return [k for k in super().keys if k not in self.late]
-
-    def config(self, **overrides) -> dict:
-        cfg = super().config(**overrides)
-        for k in self.late:
-            d = self.default(k, cfg.get("protocol"))
-            if type(cfg[k]) is type(d) and cfg[k] == d:
-                del cfg[k]
-        return cfg
-
-    def filled(self, config: dict) -> dict:
-        """`config` with every late key it leaves out at its default."""
-        protocol = config.get("protocol")
-        missing = {k: copy.copy(self.default(k, protocol)) for k in self.late if k not in config}
-        return {**missing, **config}
-
-    def validate(self, config: dict):
-        return super().validate(self.filled(config))
 
 
 SCHEMA = LateSchema("dnn", [
@@ -155,7 +122,7 @@ SCHEMA = LateSchema("dnn", [
 
 def setting(config: dict, key: str):
     """config[key]; for a late key (LateSchema) that the config leaves out, its default."""
-    return config[key] if key in config else SCHEMA.default(key, config.get("protocol"))
+    return SCHEMA.setting(config, key)
 
 
 def default_config(**overrides) -> dict:

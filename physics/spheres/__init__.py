@@ -20,7 +20,10 @@ packing go to the record's attributes (sink.meta: `spheres/time_s` [S]), not to 
 two runs of one config hold the same data. The protocol itself, with its checkpoint after every
 packing: jam_run.py.
 Protocol "age": the standard time grid; energy = U/N; x = the unwrapped positions [d N]; Q with
-the threshold Q_a (default 0.3 small diameters).
+the threshold Q_a (default 0.3 small diameters). The clock starts (t = 0) at the random positions
+(init "random": a quench from infinite temperature) or after t_eq of Langevin at T from them
+(init "equilibrated": a liquid at T when t_eq >> tau(T); thermal.py). init and t_eq are late
+keys (physics.schema_late): a config holds them only when they differ from their defaults.
 """
 from __future__ import annotations
 
@@ -28,10 +31,12 @@ import numpy as np
 
 from physics.config import record_bytes
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
-from physics.schema import Param, Schema, require, require_time_grid, show
+from physics.schema import MAX_STEPS, Param, require, require_time_grid, show
+from physics.schema_late import LateSchema
 
 from . import packing
 from .packing import MIXTURES
+from .thermal import INITS, equilibrate, equilibration_steps
 
 PROTOCOLS = ("jam", "age")
 
@@ -39,7 +44,7 @@ PROTOCOLS = ("jam", "age")
 LENGTH, TIME = "small diameters sigma", "sigma^2 / (mu eps)"
 FIRE = "FIRE (the minimiser of the jam protocol)"
 
-SCHEMA = Schema("spheres", [
+SCHEMA = LateSchema("spheres", [
     Param("protocol", "jam", "str", choices=PROTOCOLS, cli=False,
           help="jam: the jamming point and its structure; age: Langevin aging at fixed phi."),
     Param("N", 1024, "int", lo=2, unit="particles",
@@ -95,8 +100,15 @@ SCHEMA = Schema("spheres", [
     Param("Q_a", 0.3, "float", lo=0.0, lo_open=True, hi=100.0, unit=LENGTH,
           help="Overlap threshold a of Q: a coordinate counts as not moved if |dx| < a "
                "(0.3 = about a third of a particle)."),
+    Param("init", "random", "str", choices=INITS,
+          help="Start of the aging clock t = 0 (age): random: the random positions (a quench from "
+               "infinite temperature to T); equilibrated: after --t-eq of Langevin at T from them "
+               "(a liquid at T when t_eq >> tau(T): then tau does not depend on tw)."),
+    Param("t_eq", 0.0, "float", lo=0.0, unit=TIME,
+          help="Equilibration time before t = 0, Langevin at the run's T (> 0 with --init "
+               "equilibrated, 0 with --init random)."),
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples", "dim"),
-   seconds=lambda c: _seconds(c))
+   seconds=lambda c: _seconds(c), late=("init", "t_eq"))
 
 
 def default_config(**overrides) -> dict:
@@ -111,6 +123,7 @@ def _cross_checks(cfg: dict) -> None:
     require(cfg["fire_dt"] <= cfg["fire_dt_max"], "fire_dt", show(cfg["fire_dt"]),
             f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
     require_time_grid(cfg)
+    _thermal_checks(cfg)
     SCHEMA.check_memory(cfg)     # before the diameters below are made
     # the box must be larger than twice the largest diameter (minimum image of every pair)
     diam = packing.diameters(cfg, np.random.default_rng(0))
@@ -120,6 +133,21 @@ def _cross_checks(cfg: dict) -> None:
         require(L > 2.0 * diam.max() + 0.1, "N", f"N = {cfg['N']}",
                 f"N large enough that the box side (here {L:.3g} at phi = {ph:.3g}) exceeds twice "
                 "the largest diameter: use more particles")
+
+
+def _thermal_checks(cfg: dict) -> None:
+    init, t_eq = SCHEMA.setting(cfg, "init"), SCHEMA.setting(cfg, "t_eq")
+    if init == "random":
+        require(t_eq == 0, "t_eq", show(t_eq), "0 with --init random (t_eq is the equilibration "
+                "time of --init equilibrated)")
+        return
+    require(cfg["protocol"] == "age", "init", show(init), "random with protocol jam (the "
+            "equilibrated start belongs to the age protocol)")
+    require(t_eq > 0, "t_eq", show(t_eq), f"t_eq > 0 ({TIME}) with --init equilibrated")
+    require(t_eq / cfg["dt"] <= MAX_STEPS, "t_eq", show(t_eq),
+            f"at most {MAX_STEPS:.0e} steps: t_eq <= {MAX_STEPS:.0e} dt = {MAX_STEPS * cfg['dt']:g}")
+    require(cfg["T"] > 0, "T", show(cfg["T"]), "T > 0 with --init equilibrated (at T = 0 there "
+            "is no liquid to equilibrate)")
 
 
 def validate(cfg: dict) -> None:
@@ -155,7 +183,8 @@ def _seconds(cfg: dict) -> float:
     ~30 s per packing of 1024 particles in 2D, growing as N^1.8."""
     N, S = cfg["N"], cfg["samples"]
     if cfg["protocol"] == "age":
-        return S * (cfg["tmax"] / cfg["dt"]) * N * (150e-9 if cfg["dim"] == 2 else 300e-9)
+        t = cfg["tmax"] + SCHEMA.setting(cfg, "t_eq")
+        return S * (t / cfg["dt"]) * N * (150e-9 if cfg["dim"] == 2 else 300e-9)
     return S * 30.0 * (N / 1024) ** 1.8 * (1.0 if cfg["dim"] == 2 else 3.0)
 
 
@@ -169,11 +198,16 @@ def run(config: dict, sink, progress=None) -> dict:
 
 
 def _run_age(cfg, sink, progress):
-    """Langevin aging of the samples one after the other; a checkpoint after every measurement
-    (sample index, the Langevin state with Numba's noise generator, the recorder's snapshots)."""
+    """Langevin aging of the samples one after the other, each after its equilibration (init
+    equilibrated); a checkpoint after every measurement and every stop of the equilibration
+    (sample index, steps done, the Langevin state with Numba's noise generator, the recorder's
+    snapshots). Progress counts the equilibration's steps and the run's."""
     from .langevin import LangevinState
     N, dim, S = cfg["N"], cfg["dim"], cfg["samples"]
     sch = Schedule(cfg["dt"], cfg["tmax"], cfg["tw"])
+    t_eq = SCHEMA.setting(cfg, "t_eq") if SCHEMA.setting(cfg, "init") == "equilibrated" else 0.0
+    n_eq = equilibration_steps(cfg, t_eq)
+    per_sample = n_eq + sch.n_steps
     sink.begin(sch.t, sch.tw, samples=S)
     energies = []
     first, k_done, saved = 0, None, None
@@ -191,16 +225,18 @@ def _run_age(cfg, sink, progress):
         state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
                               int(rng.integers(2 ** 31 - 1)), cfg["skin"])
         rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"])
-        start, step0 = 0, 0
+        start, step0, eq0 = 0, 0, 0
         if saved is not None and s == first:
             state.restore(saved["langevin"])
             rec.restore(saved["recorder"])
-            start, step0 = k_done + 1, int(saved["step"])
+            start, step0, eq0 = k_done + 1, int(saved["step"]), int(saved.get("eq_step", n_eq))
 
-        def snapshot(step, s=s):
-            where = f"t = {step * sch.dt:g}" + (f" of sample {s + 1} of {S}" if S > 1 else "")
-            return {"sample": s, "step": step, "energies": list(energies), "langevin": state.state(),
-                    "recorder": rec.state(), "where": where}
+        def snapshot(step, eq_step=n_eq, s=s):
+            where = (f"t = {step * sch.dt:g}" if eq_step >= n_eq else
+                     f"equilibration t = {eq_step * sch.dt:g} of t_eq = {t_eq:g}")
+            where += f" of sample {s + 1} of {S}" if S > 1 else ""
+            return {"sample": s, "step": step, "eq_step": eq_step, "energies": list(energies),
+                    "langevin": state.state(), "recorder": rec.state(), "where": where}
 
         def measure(k, step):
             rec.observe(step, state.unwrapped().reshape(1, -1), state.energy / N)
@@ -209,12 +245,14 @@ def _run_age(cfg, sink, progress):
         def pause(k, step):
             checkpoint(sink, k, lambda: snapshot(step))
 
-        def prog(done, total, s=s):
+        def prog(done, total, s=s, offset=0):
             if progress is not None:
-                progress(s * total + done, S * total)
-        drive(sch, state.advance, measure, prog, start=start, step=step0, pause=pause)
+                progress(s * per_sample + offset + done, S * per_sample)
+        equilibrate(state.advance, n_eq, eq0, lambda e: checkpoint(sink, -1, lambda: snapshot(0, e)), prog)
+        drive(sch, state.advance, measure, lambda d, t: prog(d, t, offset=n_eq), start=start, step=step0,
+              pause=pause)
         energies.append(state.energy / N)
-    return {"energy_final": float(np.mean(energies)), "n_steps": sch.n_steps}
+    return {"energy_final": float(np.mean(energies)), "n_steps": sch.n_steps, "n_eq_steps": n_eq}
 
 
 __all__ = ["run", "default_config", "validate", "PROTOCOLS", "SCHEMA"]
