@@ -128,7 +128,9 @@ def test_kerr_winter_tiny_scale_runs_through_the_sweep_engine(tmp_path):
     validate_report(report)
     assert {c["id"] for c in report["claims"]} == KWJ_IDS
     spheres = next(c for c in report["claims"] if c["id"] == "spheres_tau_growth")
-    assert spheres["measured"] is None and "Not measured" in spheres["note"]
+    assert "init equilibrated" in spheres["note"] and "stationary" in spheres["note"]
+    pspin = next(c for c in report["claims"] if c["id"] == "pspin_tau_exponent")
+    assert "planted" in pspin["note"] and "stationary_tau" in pspin["note"]
     for png in ("tau.png", "tts.png", "dynamics.png", "trivialisation.png"):
         assert (folder / png).stat().st_size > 10_000
     assert len(list(records.glob("*.h5"))) == len(report["config"]["points"])

@@ -20,12 +20,13 @@ the window it used, a note) and is the only definition of its finding in the pro
     log_histogram      density on log-spaced bins, with Poisson errors
     jamming_window     where the scaling above phi_J holds at finite N
     relaxation.py      (docs/science.md, sections 6-7): normalised (Q/Q(0)), tau_of (tau_e,
-                       tau_90), stationary_tau (tau once it no longer depends on tw),
-                       divergence_exponent (gamma of tau ~ (T - T_c)^-gamma),
+                       tau_90), divergence_exponent (gamma of tau ~ (T - T_c)^-gamma),
                        tts_collapse (rms spread of Q against lag/tau), scaled_power_law (exponent
                        of Q in lag/tau), free_diffusion_Q, caging (minimum msd log-slope,
                        plateau or not), chi4 and chi4_peak, aging_exponent (d ln tau/d ln tw),
                        jump_location (where y jumps from low to high: trivialisation lambda)
+    stationarity.py    tau_jackknife (tau of a sample mean, jackknife error), stationary and
+                       stationary_tau (tau once it no longer depends on tw)
     verdict            "reproduced" | "partly" | "not reproduced" from a stated tolerance
 
 `PUBLISHED` (physics/published.py, re-exported here) is the one table of published and analytic
@@ -40,7 +41,8 @@ from physics.analysis.fits import (  # noqa: F401
 from physics.analysis.jamming import jamming_window, n_star, regime  # noqa: F401
 from physics.analysis.relaxation import (  # noqa: F401
     FRACTIONS, aging_exponent, caging, chi4, chi4_peak, divergence_exponent, free_diffusion_Q,
-    jump_location, normalised, scaled_power_law, stationary_tau, tau_of, tts_collapse)
+    jump_location, normalised, scaled_power_law, tau_of, tts_collapse)
+from physics.analysis.stationarity import stationary, stationary_tau, tau_jackknife  # noqa: F401
 from physics.analysis.twotime import (  # noqa: F401
     fdt_slope, lag_curve, plateau, plateau_of, relaxation_time, response_linearity)
 from physics.analysis.verdicts import VERDICTS, verdict  # noqa: F401

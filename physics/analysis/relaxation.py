@@ -53,64 +53,6 @@ def _taus(tau):
     return np.array(vals), np.array(errs), np.array(bnd, bool)
 
 
-def stationary_tau(tw, curves, fraction="tau_e", rtol: float = 0.1, resolved: float = 0.9,
-                   c0: float | None = None) -> Estimate:
-    """The equilibrium tau of a run started out of equilibrium (or a check that a run started in
-    equilibrium is stationary): tau of corr(tw, tw + lag) at each waiting time, and the first
-    pair of consecutive waiting times whose taus agree within rtol (relative to the later one)
-    gives the value (the later one's tau; error: the larger of its own and the change).
-
-    curves: one (lag, corr) per tw. Without c0, tau is relative to corr at the shortest lag (as
-    tau_of) and a waiting time counts only when that first finite corr is >= `resolved` (so give
-    curves that start near 1: Q/Q(0), or C with its short lags).
-    With c0, the value at zero lag is known exactly (C(t, t) = 1 on the p-spin's sphere): tau is
-    where corr falls below fraction x c0, and a waiting time counts when its first stored corr is
-    still above that level (a solver whose grid step at tw exceeds tau stores no short lags: its
-    tau would be the grid's, not the physics'; a two-step relaxation may start on its plateau,
-    which is fine). No such pair: none, with the taus in the note (still growing: not
-    stationary; lower bounds: the run is too short). extra: "tw", "taus" (NaN where unresolved
-    or a bound), "pair" (index of the earlier tw of the pair used)."""
-    f = FRACTIONS[fraction] if isinstance(fraction, str) else float(fraction)
-    tw = np.asarray(tw, float).ravel()
-    if tw.size != len(curves):
-        return none(f"{tw.size} waiting times but {len(curves)} curves")
-    ests, vals = [], []
-    for lag, corr in curves:
-        lag, corr = np.asarray(lag, float), np.asarray(corr, float)
-        ok = _finite(lag, corr) & (lag > 0)
-        lag, corr = lag[ok], corr[ok]
-        first = corr[0] if corr.size else NAN
-        if c0 is None and not first >= resolved:
-            ests.append(none(f"first stored value {first:.3g} below {resolved:g}: short lags unresolved"))
-        elif c0 is not None and not first > f * c0:
-            ests.append(none(f"first stored value {first:.3g} already below {f:.3g} x {c0:g}"))
-        elif c0 is not None:      # the exact zero-lag value in front, just before the first lag
-            ests.append(relaxation_time(np.r_[lag[0] * 1e-6, lag], np.r_[c0, corr], fraction=f))
-        else:
-            ests.append(relaxation_time(lag, corr, fraction=f))
-        e = ests[-1]
-        vals.append(e.value if e.ok and not e.bound else NAN)
-    vals = np.array(vals)
-    extra = {"tw": tw.tolist(), "taus": vals.tolist()}
-    for i in range(tw.size - 1):
-        a, b = ests[i], ests[i + 1]
-        if not (math.isfinite(vals[i]) and math.isfinite(vals[i + 1])):
-            continue
-        change = abs(vals[i + 1] - vals[i])
-        if change <= rtol * vals[i + 1]:
-            return Estimate(float(vals[i + 1]), float(max(b.error if math.isfinite(b.error) else 0.0, change)),
-                            (float(tw[i]), float(tw[i + 1])),
-                            note=f"stationary between tw = {tw[i]:g} and {tw[i + 1]:g} "
-                                 f"(tau {vals[i]:.4g} -> {vals[i + 1]:.4g}, within {rtol:g} relative)",
-                            extra={**extra, "pair": i})
-    shown = ", ".join(f"tw = {w:g}: " + (f"{v:.3g}" if math.isfinite(v) else
-                                         (f"> {e.value:.3g}" if e.bound else "unresolved"))
-                      for w, v, e in zip(tw, vals, ests))
-    bounds = any(e.bound for e in ests)
-    return none(f"no two consecutive waiting times agree within {rtol:g} ({shown})"
-                + ("; lower bounds: longer runs needed" if bounds else ""))
-
-
 def divergence_exponent(T, tau, T_c: float) -> Estimate:
     """gamma of tau = A (T - T_c)^-gamma: minus the slope of ln tau against ln(T - T_c)
     (`power_law_fit`, least squares, its standard error) over the points with T > T_c and a

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from compare.reports.base import Claim, claim_from
+from compare.reports.kerr_winter_2024.spheres import spheres_tau_growth
 from compare.reports.kerr_winter_2024.measure import (
     P_SPIN, SCALES, TOL, _fmt_tau, lag_curve, main_state, nets_names, overlap, taus)
 
@@ -237,18 +238,8 @@ def claim_pspin_tau(runs, scale) -> Claim:
                       TOL["pspin_tau_exponent"], how)
 
 
-def claim_spheres(runs, scale) -> Claim:
-    A = _A()
-    return claim_from("spheres_tau_growth", "Soft spheres slow down super-Arrhenius as T drops",
-                      A.none("the spheres have no thermal (equilibrated liquid) protocol yet: `spheres "
-                             "age` starts from random positions, whose relaxation is the descent of the "
-                             "initial overlaps, not thermal motion (issue 12)"),
-                      1.0, "tau grows faster than Arrhenius (their comparison with glass formers)", 0.0,
-                      "Would be tau(T) from Q of a 2D bidisperse liquid at fixed density after "
-                      "equilibration at each T")
-
-
 def claims(runs: dict, scale: str) -> list[Claim]:
     return [claim_tau_finite(runs, scale), claim_power_law(runs, scale), claim_tts(runs, scale),
             claim_no_caging(runs, scale), claim_aging(runs, scale), claim_chi4(runs, scale),
-            claim_trivialisation(runs, scale), claim_pspin_tau(runs, scale), claim_spheres(runs, scale)]
+            claim_trivialisation(runs, scale), claim_pspin_tau(runs, scale),
+            spheres_tau_growth(runs, scale)]

@@ -11,6 +11,7 @@ from compare.plots import figure, save
 from compare.reports.kerr_winter_2024.claims import trivialisation_curve
 from compare.reports.kerr_winter_2024 import measure as M
 from compare.reports.kerr_winter_2024 import pspin as P
+from compare.reports.kerr_winter_2024 import spheres as S
 
 
 def _colors(n: int):
@@ -22,7 +23,7 @@ def tau_figure(runs, scale, path):
     """Left: tau_e of the nets against T (each state point; open markers: lower bounds). Right:
     tau_e of the p-spin (CK) against T - T_d, with the mode-coupling power law of slope -gamma."""
     s = M.SCALES[scale].params
-    fig, ax = figure(2, 1, width=4.6, height=3.6)
+    fig, ax = figure(3, 1, width=4.2, height=3.6)
     a = ax[0, 0]
     for (state, (width, l2)), c in zip(s["states"].items(), _colors(len(s["states"]))):
         es = M.taus(runs, M.nets_names(scale, state))
@@ -55,8 +56,25 @@ def tau_figure(runs, scale, path):
           ylabel=r"$\tau_e$ in equilibrium (Langevin time)",
           title="p = 3 spin glass: diverges at $T_d$")
     b.legend(fontsize=7)
-    b.text(0.02, 0.02, "soft spheres: not measured\n(no equilibrated-liquid protocol yet)",
-           transform=b.transAxes, fontsize=7, color="0.4", va="bottom")
+    c = ax[0, 2]
+    sp = S.spheres_tts(runs, scale)
+    st = sp["stationary"]
+    c.errorbar(1 / sp["T"][st], sp["tau"][st], yerr=sp["tau_error"][st], fmt="o-", color="tab:green",
+               ms=4, capsize=2, label=f"stationary (tw = tmax/2)")
+    if (~st).any():
+        c.plot(1 / sp["T"][~st], sp["tau"][~st], "o", mfc="none", color="tab:green",
+               label="not stationary (left out)")
+    ok = st & np.isfinite(sp["tau"])
+    if ok.sum() >= 2:                        # Arrhenius through the two highest T, for the eye
+        i = np.argsort(sp["T"][ok])[-2:]
+        x, y = 1 / sp["T"][ok][i], np.log(sp["tau"][ok][i])
+        E = (y[1] - y[0]) / (x[1] - x[0])
+        xs = np.linspace((1 / sp["T"][ok]).min(), (1 / sp["T"][ok]).max(), 20)
+        c.plot(xs, np.exp(y[0] + E * (xs - x[0])), "--", color="0.5",
+               label=f"Arrhenius from the two highest T (E = {E:.3g} eps)")
+    c.set(yscale="log", xlabel=r"1/T (1/$\epsilon$)", ylabel=r"$\tau_e$ ($\sigma^2/\mu\epsilon$)",
+          title=f"soft disks, phi = {S.SPHERES[scale]['phi']:g}: tau(1/T)")
+    c.legend(fontsize=7)
     return save(fig, path)
 
 
@@ -64,7 +82,7 @@ def tts_figure(runs, scale, path):
     """Q/Q(0) of every T against lag / tau_e (nets) and C against lag / tau_e (p-spin), with the
     power law t^-0.5 of the paper."""
     s = M.SCALES[scale].params
-    fig, ax = figure(2, 1, width=4.6, height=3.6)
+    fig, ax = figure(3, 1, width=4.2, height=3.6)
     state = M.main_state(scale)
     names = M.nets_names(scale, state)
     a = ax[0, 0]
@@ -88,6 +106,15 @@ def tts_figure(runs, scale, path):
     ax[0, 0].set(yscale="log", ylabel=r"$Q/Q(0)$")
     ax[0, 0].legend(fontsize=7)
     ax[0, 1].set(ylabel="C(tw, tw + lag)")
+    c = ax[0, 2]
+    sp = S.spheres_tts(runs, scale)
+    for curve, T, st, col in zip(sp["curves"], sp["T"], sp["stationary"], _colors(len(sp["T"]))):
+        if curve is not None:
+            c.plot(*curve, color=col, ls="-" if st else ":", label=f"T = {T:g}" + ("" if st else " (not stationary)"))
+    col = sp["collapse"]
+    c.set(xscale="log", xlabel=r"lag / $\tau_e(T)$", ylabel="Q/Q(0)",
+          title="soft disks: superposition" + (f" (spread {col.value:.3f})" if col.ok else ""))
+    c.legend(fontsize=7)
     return save(fig, path)
 
 
@@ -148,10 +175,13 @@ def draw_all(runs, scale, folder) -> list:
             "Relaxation time tau_e (Q/Q(0) or C below 1/e) against temperature: nets (left, each "
             "state point; open markers are lower bounds) stay finite; the p-spin (right: the exact N = "
             "infinity solution once tau no longer depends on tw, and planted equilibrium starts at "
-            "finite N) diverges at T_d with the mode-coupling exponent (dashed)."),
+            "finite N) diverges at T_d with the mode-coupling exponent (dashed); the soft disks (right: "
+            "an equilibrated liquid, tau against 1/T; dashed: the Arrhenius line through the two "
+            "highest T, which a super-Arrhenius growth leaves upwards)."),
            (tts_figure(runs, scale, folder / "tts.png"),
             "Time-temperature superposition: the overlap of every T against lag / tau_e(T), for the "
-            "nets (left, with the paper's power law t^-0.5) and the p-spin (right)."),
+            "nets (left, with the paper's power law t^-0.5), the p-spin (middle) and the soft disks "
+            "(right)."),
            (dynamics_figure(runs, scale, folder / "dynamics.png"),
             "Nets: the msd has no plateau (dotted: free diffusion 2 T lag); chi_4 against lag; aging "
             "of Q(tw, tw + t) at the lowest T.")]

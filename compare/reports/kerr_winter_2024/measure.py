@@ -12,7 +12,8 @@ exponent computed from lambda (`pspin_tau_exponent`) and soft spheres slow down 
 
 Measured on: our nets (nets/, bias-free ReLU, 6 hidden layers, quadratic hinge + L2, Langevin)
 on scikit-learn's digits (parity, PCA to d = 10) at widths chosen so that N/P is that of their
-state points; the exact N = infinity p-spin (physics/ck) above T_d after its transient.
+state points; the p-spin above T_d in equilibrium (pspin.py: the exact N = infinity solution
+after its transient, planted starts at finite N); an equilibrated liquid of soft disks (spheres.py).
 """
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def nets_name(state: str, T: float) -> str:
     return f"nets_{state}_T{T:g}"
 
 
-def points(scale: str) -> list[Point]:
+def nets_points(scale: str) -> list[Point]:
+    """The nets' Langevin runs: every state point at every T."""
     from nets import default_config as nets_config
     s = SCALES[scale].params
     out = []
@@ -86,9 +88,6 @@ def points(scale: str) -> list[Point]:
                 bias=False, activation="relu", loss="hinge", l2=l2, dynamics="langevin", T=float(T),
                 lr=s["lr"], tmax=float(s["tmax"]), tw=[float(w) for w in s["tw"]], h=0.0, hessian_k=0,
                 samples=s["samples"], seed=0, device="cpu")))
-    from compare.reports.kerr_winter_2024 import pspin
-    out += pspin.points(scale)
-    out += trivialisation_points(scale)
     return out
 
 
@@ -146,7 +145,8 @@ def _fmt_tau(e) -> str:
     return f"{e.value:.3g}" if e.ok else "none"
 
 
-def stand_in(scale: str) -> str:
+def stand_in(scale: str, spheres: str = "") -> str:
+    """What stood in for their protocol; `spheres` is the soft spheres' sentence (spheres.py)."""
     s = SCALES[scale].params
     states = ", ".join(f"width {w}, lambda = {l2:g} (N/P = {n_weights(w, s['depth'], s['d']) / s['P']:.3f})"
                        for w, l2 in s["states"].values())
@@ -165,10 +165,12 @@ def stand_in(scale: str) -> str:
         "tau, TTS, chi_4; all of them for aging). Our T multiplies the mean loss: their kT = T P. Q "
         "uses a = std(w_init)/10 (their f is chosen per state point, 1e2-1e3). "
         f"{s['samples']} nets (independent data draws, initialisations and noise) per point. The "
-        "trivialisation uses our jamming protocol (T = 0, Adam) on one shared data set. The p-spin "
-        f"is the exact N = infinity solution (CK, n_grid = {s['ck_n_grid']}) from a random start, "
-        f"at T = {', '.join(f'{T:g}' for T in s['ck_T'])} to t = {s['ck_tmax']:g}; the soft spheres "
-        "are not measured yet. "
+        "trivialisation uses our jamming protocol (T = 0, Adam) on one shared data set. The p-spin: "
+        f"the exact N = infinity solution (CK, n_grid = {s['ck_n_grid']}) from a random start at T = "
+        f"{', '.join(f'{T:g}' for T in s['ck_T'])} to t = {s['ck_tmax']:g}, read once tau no longer "
+        f"depends on tw, and N = {s['pspin_N']} spins from a planted equilibrium start at T = "
+        f"{', '.join(f'{T:g}' for T in s['pspin_T'])} ({s['pspin_samples']} samples). "
+        + (spheres + " " if spheres else "")
         + ("This is the small scale (a laptop)." if scale == "small" else
            "This is the paper scale (meant for a cluster)." if scale == "paper" else
            "This is a test scale: too small for any claim to mean anything."))

@@ -70,26 +70,11 @@ def spheres_points(scale: str) -> list[Point]:
 # ----------------------------------------------------------------------------- tau per T
 
 def tau_jackknife(run, i_tw: int):
-    """tau_e of the sample-mean Q/Q(0) at waiting time tw[i_tw] (analysis.tau_of), its error the
-    jackknife over samples (tau_of of the leave-one-out means) in quadrature with tau_of's own
-    (interpolation) error. A lower bound stays a bound."""
-    A = _A()
+    """tau_e of the sample-mean Q at waiting time tw[i_tw], jackknife error over the samples
+    (analysis.tau_jackknife)."""
     from compare.reports.kerr_winter_2024.measure import lag_curve
     lag, Qs = lag_curve(run, "Q", i_tw, per_sample=True)
-    est = A.tau_of(lag, A.normalised(Qs.mean(axis=0)), "tau_e")
-    S = Qs.shape[0]
-    if not est.ok or S < 2:
-        return est
-    loo = [A.tau_of(lag, A.normalised(np.delete(Qs, s, axis=0).mean(axis=0)), "tau_e") for s in range(S)]
-    if not all(e.ok for e in loo):
-        return A.Estimate(est.value, math.nan, est.window, note=est.note + "; a jackknife mean never fell "
-                          "to 1/e: no error", extra={"samples": S})
-    v = np.array([e.value for e in loo])
-    jk = math.sqrt((S - 1) / S * float(np.sum((v - v.mean()) ** 2)))
-    own = est.error if math.isfinite(est.error) else 0.0
-    return A.Estimate(est.value, math.hypot(jk, own), est.window,
-                      note=est.note + f"; error: jackknife over {S} samples",
-                      extra={"samples": S, "jackknife": jk})
+    return _A().tau_jackknife(lag, Qs, "tau_e")
 
 
 def spheres_taus(runs: dict, scale: str) -> list[dict]:
@@ -106,8 +91,9 @@ def spheres_taus(runs: dict, scale: str) -> list[dict]:
             z = abs(late.value - early.value) / err if err > 0 else math.inf
         else:
             z = math.nan
+        same = _A().stationary([tw[0], tw[-1]], [early, late], rtol=0.0, z=STATIONARY_Z)
         rows.append({"T": float(T), "tw": (float(tw[0]), float(tw[-1])), "tau": late, "tau_early": early,
-                     "z": z, "stationary": bool(z <= STATIONARY_Z),
+                     "z": z, "stationary": bool(same.ok),
                      "seconds": float(run.attrs.get("elapsed_s", math.nan))})
     return rows
 
