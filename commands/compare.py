@@ -2,7 +2,8 @@
 
 With no arguments it looks in runs/ for the record that fits each role (compare.roles.ROLES):
 a p-spin aging quench, the CK run at the same p and T, a spheres jam and a spheres age run,
-an over- and an under-parametrised net under Langevin dynamics, and a jamming sweep of nets.
+an over- and an under-parametrised net under Langevin dynamics, a jamming sweep of nets, and
+Bouchaud's trap model below T_g.
 What is missing it makes with the systems' own run functions and small default configs
 (`DEFAULTS` below; about 10 minutes on 2 cores the first time, seconds afterwards since the
 records are cached by config). `--runs` uses exactly the records named; `--no-make` never runs
@@ -59,12 +60,13 @@ DEFAULTS = {
                                       samples=4, seed=0)),
     "dnn_jam": ("dnn", "nets", dict(protocol="jamming", P=200, samples=3, seed=0,
                                     widths=[2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32])),
+    # `python cli.py trap --x 0.5`: 4 x 10000 walkers to t = 1e6, about 3 s
+    "trap": ("trap", "physics.trap", dict(x=0.5)),
 }
 CK_TMAX_MIN = 1e5
 """The CK run goes at least this far (about 15-35 s), beyond the p-spin run's t_max, so that the
 plateau q_EA and the FDT slope x are measured where they are (at t = 1e3 the plateau reads 0.678
 against 0.633 at 1e5); its waiting times are the p-spin's plus longer ones."""
-ORDER = ("pspin", "ck", "spheres_jam", "spheres_age", "dnn_over", "dnn_under", "dnn_jam")
 
 
 def default_config(role: str, roles: dict) -> tuple[str, object, dict]:
@@ -172,7 +174,7 @@ def gather(records_dir="runs", paths=(), make=True, echo=click.echo, skipped: li
                         for p, why in passed]
         roles = _choose(found, skipped)
         where = f"{records_dir}/"
-    for role in ORDER:
+    for role in F.ORDER:
         if roles.get(role) is not None:
             continue
         cmd = command_for(role, roles)

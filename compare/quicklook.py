@@ -16,7 +16,7 @@ def quick_look(run) -> Path:
     """Draw the record's quick look and save it as <record>.png; returns the path."""
     proto = run.config.get("protocol")
     draw = {"pspin": pspin, "ck": ck, "spheres": spheres_jam if proto == "jam" else spheres_age,
-            "dnn": dnn_jamming if proto == "jamming" else dnn_langevin}[run.system]
+            "dnn": dnn_jamming if proto == "jamming" else dnn_langevin, "trap": trap}[run.system]
     return save(draw(run), run.path.with_suffix(".png"))
 
 
@@ -230,4 +230,44 @@ def dnn_jamming(run):
     ax[0, 1].set_ylabel("final training loss")
     cfg = run.config
     fig.suptitle(f"jamming of nets: P = {P:.0f}, d = {cfg.get('d', '?')}, depth {cfg.get('depth', '?')}, {S} samples")
+    return fig
+
+
+# ----------------------------------------------------------------------------- trap model
+
+def trap(run):
+    """Pi against (t - tw)/tw with H_x and the exact finite-tw curves; energy and jumps against t."""
+    from compare.findings.trap import title
+    from compare.plots import tw_colors
+    from physics import trap_theory as th
+
+    c = run.config
+    x, exact = float(c["x"]), c["dynamics"] == "bouchaud"
+    t, tw = run["t"], run["tw"]
+    fig, ax = figure(3, 1, width=4.2)
+    colors = tw_colors(len(tw))
+    for i, w in enumerate(tw):
+        later = t > w
+        u = (t[later] - w) / w
+        band(ax[0, 0], u, run.mean("C")[i, later], run.sem("C")[i, later], color=colors[i],
+             label=f"$t_w$ = {w:.3g}")
+        if exact:
+            ax[0, 0].plot(u, th.no_jump_probability(x, w, t[later] - w), color=colors[i], ls=":", lw=0.9)
+    if x < 1.0 and len(tw):
+        u = np.logspace(-3, np.log10(max((t[-1] - tw[0]) / tw[0], 1e-2)), 200)
+        ax[0, 0].plot(u, th.scaling_function(x, u), "k--", lw=1.0, label=f"$H_{{{x:g}}}(t/t_w)$")
+    ax[0, 0].set(xscale="log", xlabel=r"$(t - t_w)/t_w$", ylabel=r"$\Pi(t_w, t)$",
+                 title="dotted: exact at finite $t_w$" if exact else "")
+    ax[0, 0].legend(loc="best")
+    band(ax[0, 1], t, run.mean("energy"), run.sem("energy"), label="Monte Carlo")
+    band(ax[0, 2], t, run.mean("trap/jumps"), run.sem("trap/jumps"), label="Monte Carlo")
+    if exact:
+        ts = np.geomspace(t[0], t[-1], 60)
+        ax[0, 1].plot(ts, -th.mean_depth(x, ts), "k--", lw=1.0, label="exact")
+        ax[0, 2].plot(ts, th.mean_jumps(x, ts), "k--", lw=1.0, label="exact")
+    ax[0, 1].set(xscale="log", xlabel="time $t$ ($\\tau_0$)", ylabel="energy $-\\langle E \\rangle$ ($T_g$)")
+    ax[0, 2].set(xscale="log", yscale="log", xlabel="time $t$ ($\\tau_0$)", ylabel="jumps per walker")
+    for a in (ax[0, 1], ax[0, 2]):
+        a.legend(loc="best")
+    fig.suptitle(title(run), fontsize=10)
     return fig

@@ -7,6 +7,7 @@
     dnn_over     an over-parametrised net under Langevin dynamics (protocol "langevin")
     dnn_under    an under-parametrised net under Langevin dynamics
     dnn_jam      a jamming sweep of nets (protocol "jamming")
+    trap         Bouchaud's trap model below T_g (x < 1: it ages, Pi(tw, t) -> H_x(t/tw))
 
 `choose_roles(runs)` picks the most fitting record for each role. Every system names a parameter
 by one config key (T, p, mix, protocol, dim, N, width, ...), read here as it is.
@@ -45,7 +46,11 @@ ROLES = {
     "dnn_under": Role("dnn_under", "dnn", "under-parametrised net (Langevin) record",
                       "python cli.py dnn --width 4"),
     "dnn_jam": Role("dnn_jam", "dnn", "net jamming sweep record", "python cli.py dnn jamming"),
+    "trap": Role("trap", "trap", "trap-model aging record (Bouchaud's dynamics, x < 1)",
+                 "python cli.py trap --x 0.5"),
 }
+ORDER = tuple(ROLES)
+"""The roles in the order compare makes, lists and tabulates them."""
 
 
 def temperature(run) -> float:
@@ -123,4 +128,9 @@ def choose_roles(runs) -> dict:
     roles["dnn_under"] = best(under, np_key(-1))
     jn = [r for r in nets if r.config.get("protocol") == "jamming" and "dnn/N_delta_final" in r]
     roles["dnn_jam"] = best(jn, lambda r: np.size(r["dnn/N"]))
+    # trap model: Bouchaud's dynamics below T_g (H_x exists); the most walkers, then the longest
+    traps = [r for r in runs if r.system == "trap" and r.config.get("dynamics") == "bouchaud"
+             and float(r.config.get("x", 1.0)) < 1.0 and "C" in r and "tw" in r and len(r["tw"])]
+    roles["trap"] = best(traps, lambda r: (int(r.config.get("walkers", 0)) * int(r.config.get("samples", 0)),
+                                           _tmax(r)))
     return roles

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from compare.figures import TITLES
 from compare.findings import TOLERANCES, as_json, beside_ck, findings, title
-from compare.roles import ROLES
+from compare.roles import ORDER, ROLES
 from compare.table import finding_rows
 
-ORDER = ("pspin", "ck", "spheres_jam", "spheres_age", "dnn_over", "dnn_under", "dnn_jam")
 HEAD = ("quantity", "measured", "published / analytic", "verdict", "how measured", "source")
 
 

@@ -149,10 +149,29 @@ def make_dnn_jam(folder, S=2, seed=0):
     }, None, None, S)
 
 
+def make_trap(folder, S=2, x=0.5, walkers=2000, seed=0):
+    """Bouchaud's trap model: the exact Pi(tw, t), energy and jumps (physics.trap_theory) plus
+    binomial noise of S x walkers walkers."""
+    from physics import trap_theory as th
+    rng = np.random.default_rng(seed)
+    t, tw = _grid(1e4, (10.0, 100.0, 1000.0))
+    t = t[t >= 1.0]
+    C = np.full((S, len(tw), len(t)), np.nan)
+    for i, w in enumerate(tw):
+        later = t > w
+        P = th.no_jump_probability(x, w, t[later] - w)
+        C[:, i, later] = rng.binomial(walkers, np.repeat(P[None], S, 0)) / walkers
+    energy = -th.mean_depth(x, t)[None] * (1 + 0.002 * rng.normal(size=(S, len(t))))
+    jumps = th.mean_jumps(x, t)[None] * (1 + 0.002 * rng.normal(size=(S, len(t))))
+    return _write(folder, "trap", {"x": x, "dynamics": "bouchaud", "tmax": 1e4, "tw": tw.tolist(),
+                                   "walkers": walkers, "samples": S, "seed": seed},
+                  {"energy": energy, "C": C, "trap/jumps": jumps}, t, tw, S)
+
+
 def make_all(folder):
     return [make_pspin(folder), make_ck(folder), make_spheres_jam(folder), make_spheres_age(folder),
             make_dnn_langevin(folder, 32, over=True), make_dnn_langevin(folder, 3, over=False),
-            make_dnn_jam(folder)]
+            make_dnn_jam(folder), make_trap(folder)]
 
 
 @pytest.fixture(scope="module")
@@ -205,10 +224,11 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
     # the p-spin energy panel holds the simulation and the CK curve
     assert {ln.get_label() for ln in e[0].lines} >= {"CK, N = $\\infty$"}
     a = figs["aging"].axes
-    assert len(a) == 8  # p-spin+CK, spheres, over, under; lag and t/tw
-    assert all("msd" in ax.get_ylabel() for ax in a)
-    assert all(ax.get_xlabel() == r"lag $t - t_w$" for ax in a[:4])
-    assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[4:])
+    assert len(a) == 10  # p-spin+CK, spheres, over, under, trap; lag and t/tw
+    assert all("msd" in ax.get_ylabel() for ax in a[:4] + a[5:9])
+    assert all(r"\Pi(t_w, t)" in ax.get_ylabel() for ax in (a[4], a[9]))  # the trap model: C = Pi
+    assert all(ax.get_xlabel().startswith(r"lag $t - t_w$") for ax in a[:5])
+    assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[5:])
     # each system in its own units: its own y-range (the p-spin's plateau 2(1 - q) shows)
     assert len({ax.get_ylim() for ax in a[:4]}) == 4
     q = theory.plateau_q(T_PS, {P_PS: 1.0})

@@ -8,10 +8,14 @@ standard errors on the largest deviation fails by chance with probability below 
 3 would fail ~10 % of seeds. Each Monte Carlo check is shown able to fail: the same data miss the
 curve of a slightly different x.
 
-    python -m pytest -q tests/test_trap.py          # ~30 s on 2 shared cores
+The record's findings (compare/findings/trap.py) in `show`, and the trap model in `compare` (its
+role, its panel of the aging figure) are checked at the end.
+
+    python -m pytest -q tests/test_trap.py          # ~40 s on 2 shared cores
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -241,3 +245,100 @@ def test_bad_values_exit_2_with_one_line(args, option, tmp_path, monkeypatch):
     errors = [ln for ln in res.output.splitlines() if ln.startswith("Error")]
     assert res.exit_code == 2 and len(errors) == 1 and f"'{option}'" in errors[0], res.output
     assert "allowed" in errors[0] and "Traceback" not in res.output and not list(tmp_path.iterdir())
+
+
+# ----------------------------------------------------------------------------- show and compare
+
+TRAP_ARGS = ["trap", "--x", "0.5", "--tmax", "1e4", "--walkers", "2000", "--samples", "2"]
+
+
+@pytest.fixture(scope="module")
+def trap_record(tmp_path_factory):
+    """A small record made by the command: (path, the command's output)."""
+    out = tmp_path_factory.mktemp("trap")
+    res = CliRunner().invoke(cli.main, TRAP_ARGS + ["--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return next(out.glob("trap-*.h5")), res.output
+
+
+def _table(output: str, title: str) -> list[str]:
+    """The lines of the findings table under `title`."""
+    lines = output.splitlines()
+    i = lines.index(title)
+    return [ln for ln in lines[i + 1:i + 12] if ln.startswith("  ")]
+
+
+def test_show_prints_the_trap_findings_with_a_verdict(trap_record):
+    """`show` on a trap record: the table its command printed, with trap_model_scaling judged by
+    its stated tolerance: at most the exact finite-tw correction plus 2 standard errors."""
+    from compare.findings import TOLERANCES, findings, judge, title
+    from compare.findings.base import Finding
+    from compare.table import fmt
+    from physics.analysis import Estimate
+    path, output = trap_record
+    run = load_run(path)
+    res = CliRunner().invoke(cli.main, ["show", str(path)])
+    assert res.exit_code == 0, res.output
+    table = _table(res.output, title(run))
+    assert table and table == _table(output, title(run))         # the command's table, the same
+    assert "verdict" in table[0]
+    f = {g.key: g for g in findings(run)}["trap_model_scaling"]
+    t, tw = run["t"], run["tw"][-1]
+    lag = t[t > tw] - tw
+    correction = np.max(np.abs(th.no_jump_probability(0.5, tw, lag) - th.scaling_function(0.5, lag / tw)))
+    assert f.expected == (0.0, pytest.approx(correction)) and f.error > 0
+    verdict = judge(f)[0]
+    row = next(ln for ln in table if f.quantity in ln)
+    assert verdict in ("reproduced", "partly") and f"  {verdict}  " in row and fmt(f.expected) in row
+    # the tolerance: beyond the correction, only 2 errors of the Monte Carlo
+    assert TOLERANCES["trap_model_scaling"] == (0.0, False)
+    for z, want in ((1.9, "reproduced"), (2.1, "partly")):
+        g = Finding(f.key, f.quantity, Estimate(correction + z * 0.01, 0.01), f.expected)
+        assert judge(g)[0] == want, z
+    js = json.loads(CliRunner().invoke(cli.main, ["show", "--json", str(path)]).output)
+    assert js["system"] == "trap" and js["findings"]["trap_model_scaling"] == pytest.approx(f.value)
+
+
+def test_compare_draws_the_trap_panel(trap_record, tmp_path):
+    """compare finds the trap role, draws Pi(tw, t) against the lag and against (t - tw)/tw with
+    H_x dashed, writes aging.png and puts the trap's findings in summary.json."""
+    import matplotlib.pyplot as plt
+
+    from compare import figures as F
+    from compare import roles as R
+    path, _ = trap_record
+    run = load_run(path)
+    assert R.choose_roles([run])["trap"].path == run.path
+    res = CliRunner().invoke(cli.main, ["compare", "--runs", str(path), "--out", str(tmp_path), "--no-make",
+                                        "--no-pdf", "--no-html"])
+    assert res.exit_code == 0, res.output
+    assert f"trap         {path}" in res.output and (tmp_path / "aging.png").stat().st_size > 10_000
+    assert "trap_model_scaling" in json.loads((tmp_path / "summary.json").read_text())["trap"]
+    figs = F.draw_figures({"trap": run})
+    assert set(figs) == {"aging"}
+    top, bottom = figs["aging"].axes
+    assert all(r"\Pi(t_w, t)" in ax.get_ylabel() for ax in (top, bottom))
+    assert top.get_xlabel() == r"lag $t - t_w$ ($\tau_0$)" and bottom.get_xlabel() == r"$(t - t_w)/t_w$"
+    assert top.get_xscale() == bottom.get_xscale() == "log" and top.get_yscale() == "linear"
+    H = [ln for ln in bottom.lines if ln.get_linestyle() == "--"]
+    assert len(H) == 1 and np.allclose(H[0].get_ydata(), th.scaling_function(0.5, H[0].get_xdata()))
+    assert any("H_{0.5}" in t.get_text() for t in bottom.get_legend().get_texts())
+    plt.close(figs["aging"])
+
+
+def test_trap_role_and_its_default(tmp_path):
+    """The role: Bouchaud's dynamics below T_g (H_x exists), most walkers; not Barrat-Mezard's,
+    not x > 1. Missing, it is named with its command, whose config is the --make default."""
+    from commands.compare import default_config, gather
+    from compare import roles as R
+    small = dict(tmax=1e3, samples=1)
+    runs = [execute("trap", trap.default_config(**small, **kw), trap.run, out=tmp_path / "runs")
+            for kw in (dict(x=0.5, walkers=300), dict(x=0.5, walkers=600),
+                       dict(x=0.5, walkers=5000, dynamics="barrat-mezard"), dict(x=2.0, walkers=5000))]
+    chosen = R.choose_roles(runs)["trap"]
+    assert chosen.config["walkers"] == 600 and chosen.config["dynamics"] == "bouchaud"
+    assert R.choose_roles(runs[2:])["trap"] is None
+    _, messages = gather(records_dir=tmp_path / "empty", paths=(), make=False, echo=lambda *a, **k: None)
+    assert any("trap-model" in m and "`python cli.py trap --x 0.5`" in m for m in messages), messages
+    system, run_fn, cfg = default_config("trap", {})
+    assert system == "trap" and run_fn is trap.run and cfg == trap.default_config(x=0.5)

@@ -24,14 +24,14 @@ FIGURES = {
 
 NEEDS = {  # which roles each figure draws from (for the messages)
     "energy": ("pspin", "ck", "spheres_age", "dnn_over", "dnn_under"),
-    "aging": ("pspin", "ck", "spheres_age", "dnn_over", "dnn_under"),
+    "aging": ("pspin", "ck", "spheres_age", "dnn_over", "dnn_under", "trap"),
     "fdt": ("pspin", "ck", "dnn_over", "dnn_under"),
     "jamming": ("spheres_jam", "dnn_jam", "dnn_under"),
 }
 
 TITLES = {
     "energy": "1. Energy or loss against time after the quench",
-    "aging": "2. Aging: msd against the lag, and the t/tw collapse",
+    "aging": "2. Aging: msd (trap model: Pi) against the lag, and the t/tw collapse",
     "fdt": "3. Fluctuation-dissipation plots",
     "jamming": "4. Jamming: nets beside soft spheres",
 }

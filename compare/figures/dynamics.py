@@ -71,7 +71,13 @@ def fig_energy(roles: dict):
 
 # ----------------------------------------------------------------------------- 2. aging
 
+MSD_LABEL = r"msd $\Delta(t_w, t)$ per degree of freedom"
+PI_LABEL = r"$\Pi(t_w, t)$: no jump between $t_w$ and $t$"
+
+
 def _aging_panels(roles):
+    """[(title, [(run, line style), ...], observable)]: one panel per system, the msd everywhere
+    but for the trap model, whose two-time observable is C = Pi(tw, t)."""
     ps, ck = roles.get("pspin"), roles.get("ck")
     panels = []
     if has_two_time(ps, "msd") or has_two_time(ck, "msd"):
@@ -80,36 +86,74 @@ def _aging_panels(roles):
                  (False, True): "p-spin, CK N = $\\infty$"}[(ps is not None, ck is not None)]
         N = ps.config.get("N", "?") if ps is not None else "?"
         title = title.format(N=N) + f", T = {T:g}"
-        panels.append((flag(ps, title) if ps is not None else flag(ck, title), [(ps, "-"), (ck, "--")]))
+        panels.append((flag(ps, title) if ps is not None else flag(ck, title), [(ps, "-"), (ck, "--")], "msd"))
     if has_two_time(roles.get("spheres_age"), "msd"):
         sa = roles["spheres_age"]
         panels.append((flag(sa, f"soft spheres, $\\varphi$ = {sa.config.get('phi', '?')}, T = {temperature(sa):g}"),
-                       [(sa, "-")]))
+                       [(sa, "-")], "msd"))
     for key, kind in (("dnn_over", "over"), ("dnn_under", "under")):
         r = roles.get(key)
         if has_two_time(r, "msd"):
-            panels.append((flag(r, f"{kind}-parametrised net, N/P = {n_over_p(r):.3g}"), [(r, "-")]))
+            panels.append((flag(r, f"{kind}-parametrised net, N/P = {n_over_p(r):.3g}"), [(r, "-")], "msd"))
+    tr = roles.get("trap")
+    if has_two_time(tr, "C"):
+        panels.append((flag(tr, f"Bouchaud's trap model, $x = T/T_g$ = {float(tr.config['x']):g}"), [(tr, "-")], "C"))
     return panels
+
+
+def _walkers(run) -> str:
+    c = run.config
+    return f"{int(c.get('walkers', 0)) * int(c.get('samples', 0)):,} walkers"
+
+
+def _trap_theory(ax, run, scaled: bool, colors) -> list:
+    """The trap model's exact curves on its aging panel: Pi at each finite tw (dotted, top row),
+    the aging limit H_x((t - tw)/tw) (dashed, collapse row). Returns the legend entries."""
+    from physics import trap_theory as th
+    x, t, tws = float(run.config["x"]), np.asarray(run["t"], float), np.asarray(run["tw"], float)
+    ax.set_ylim(0.0, 1.02)
+    if run.config.get("dynamics") != "bouchaud":
+        return []
+    if not scaled:
+        for i, w in enumerate(tws):
+            lag = t[t > w] - w
+            ax.plot(lag, th.no_jump_probability(x, w, lag), color="k", ls=":", lw=1.0, zorder=3)
+        return [(Line2D([], [], color="k", ls=":", lw=1.0), "exact $\\Pi$ at each finite $t_w$")]
+    if not 0.0 < x < 1.0:
+        return []
+    u_lo = min(float(((t[t > w] - w) / w).min()) for w in tws)
+    u = np.geomspace(u_lo, (t[-1] - tws[0]) / tws[0], 200)
+    ax.plot(u, th.scaling_function(x, u), color="k", ls="--", lw=1.0, zorder=3)
+    return [(Line2D([], [], color="k", ls="--", lw=1.0), f"$H_{{{x:g}}}$: aging limit $t_w \\to \\infty$")]
 
 
 def fig_aging(roles: dict):
     """msd against the lag t - tw (top) and against (t - tw)/tw (bottom), one column per system,
     each panel with its own ranges (the systems have their own units); the p-spin with the CK
-    curve on top (dashed) and its plateau 2(1 - q_EA)."""
+    curve on top (dashed) and its plateau 2(1 - q_EA); the trap model's Pi(tw, t) with its exact
+    finite-tw curves (top) and the aging limit H_x (bottom)."""
     panels = _aging_panels(roles)
     if not panels:
         return None
     fig, axes = plots.figure(ncols=len(panels), nrows=2, width=3.4, height=3.0)
     for row, scaled in ((0, False), (1, True)):
-        for j, (title, curves) in enumerate(panels):
+        for j, (title, curves, name) in enumerate(panels):
             ax = axes[row, j]
             present = [r for r, _ in curves if r is not None]
             colors = tw_color_map(*present)
             for r, ls in curves:
                 if r is not None:
-                    plots.plot_two_time(ax, r, "msd", scaled=scaled, ls=ls, colors=colors(r), legend=False)
-            ax.set_ylabel(r"msd $\Delta(t_w, t)$ per degree of freedom")
+                    plots.plot_two_time(ax, r, name, scaled=scaled, ls=ls, colors=colors(r), legend=False)
             extra = []
+            if name == "C":                               # the trap model
+                ax.set_ylabel(PI_LABEL)
+                if not scaled:
+                    ax.set_xlabel(r"lag $t - t_w$ ($\tau_0$)")
+                extra = _trap_theory(ax, present[0], scaled, colors(present[0]))
+                if row == 1 and extra:
+                    ax.legend([h for h, _ in extra], [lab for _, lab in extra], loc="lower left", fontsize=7)
+            else:
+                ax.set_ylabel(MSD_LABEL)
             if present[0].system in ("pspin", "ck"):
                 q = theory.plateau_q(temperature(present[0]), mixture_of(present[0]))
                 if 0 < q < 1:
@@ -125,10 +169,15 @@ def fig_aging(roles: dict):
                 ref = max(present, key=lambda r: len(r["tw"]))
                 # many waiting times (p-spin with CK's extra ones): two columns in the empty corner
                 crowded = len(ref["tw"]) + len(extra) > 7
-                tw_legend(ax, ref["tw"], colors(ref), extra=extra, loc="lower right" if crowded else "upper left",
-                          ncol=2 if crowded else 1)
-    fig.suptitle("2. Aging: mean-squared displacement against the lag (top) and the $t/t_w$ "
-                 "collapse (bottom); each panel in its system's units", fontsize=10)
+                loc = "lower left" if name == "C" else "lower right" if crowded else "upper left"
+                tw_legend(ax, ref["tw"], colors(ref), extra=extra, loc=loc, ncol=2 if crowded else 1,
+                          title=_walkers(ref) if name == "C" else None)
+    observables = "mean-squared displacement" + (r" (trap model: $\Pi$, the probability of no jump)" if any(
+        p[2] == "C" for p in panels) else "")
+    head = f"2. Aging: {observables} against the lag (top) and the $t/t_w$ collapse (bottom)"
+    tail = "each panel in its system's units"
+    # about 12 characters an inch at 10 pt: two lines where one would leave the figure
+    fig.suptitle(head + ("; " if len(head) + len(tail) < 11 * 3.4 * len(panels) else "\n") + tail, fontsize=10)
     return fig
 
 

@@ -9,7 +9,7 @@ prints for any record, and that `compare` and the paper reports read (docs/desig
 
 Every number comes from an estimator of physics/analysis.py; these modules only choose which
 arrays of the record each estimator gets and what it is compared with (one module per system:
-pspin (p-spin and CK), spheres, nets). Keys are snake_case and the same in every printout and
+pspin (p-spin and CK), spheres, nets, trap). Keys are snake_case and the same in every printout and
 in JSON.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ from compare.findings.base import TOLERANCES, Finding, analytic, config_value, j
 from compare.findings.nets import nets_findings
 from compare.findings.pspin import CK_SOURCE, beside_ck, mixture_of, pspin_findings
 from compare.findings.spheres import spheres_findings
-from compare.findings import nets as _nets, pspin as _pspin, spheres as _spheres
+from compare.findings.trap import trap_findings
+from compare.findings import nets as _nets, pspin as _pspin, spheres as _spheres, trap as _trap
 
 __all__ = ["Finding", "TOLERANCES", "analytic", "as_json", "beside_ck", "config_value", "findings",
            "findings_or_reason",
@@ -33,6 +34,7 @@ FINDERS = {
     "ck": (pspin_findings, _pspin.title),
     "spheres": (spheres_findings, _spheres.title),
     "dnn": (nets_findings, _nets.title),
+    "trap": (trap_findings, _trap.title),
 }
 
 
