@@ -36,8 +36,8 @@ SCALES = {
         "l2": [0.0, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.04], "triv_width": 3,
         "triv_samples": 5,
         "triv_steps": 20000,
-        "ck_T": [0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e4,
-        "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0], "ck_n_grid": 512,
+        "ck_T": [0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": [3e4] + [1e4] * 6,
+        "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 1e4], "ck_n_grid": 512,
         "pspin_N": 256, "pspin_T": [0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "pspin_tmax": 500.0,
         "pspin_tw": [10.0, 100.0, 300.0], "pspin_samples": 4}),
     "paper": Scale("paper", "a cluster (their sizes: P = 60000 would need MNIST files in --data-dir; "

@@ -33,12 +33,23 @@ def names(scale: str, kind: str) -> list[str]:
     return [name(kind, T) for T in temperatures(scale, kind)]
 
 
+def ck_tmax(scale: str) -> list[float]:
+    """The CK run length of each T: one number for all, or one per T (longer near T_d, where the
+    transient before tau stops depending on tw is longest)."""
+    t = SCALES[scale].params["ck_tmax"]
+    return [float(x) for x in t] if isinstance(t, (list, tuple)) else [float(t)] * len(temperatures(scale, "ck"))
+
+
+ASYMPTOTIC = 0.2
+"""The mode-coupling power law is asymptotic: gamma is fitted where (T - T_d)/T_d <= this."""
+
+
 def points(scale: str) -> list[Point]:
     from physics import ck, pspin
     s = SCALES[scale].params
     out = [Point(name("ck", T), "ck", ck.default_config(
-        p=P_SPIN, T=T, tmax=float(s["ck_tmax"]), tw=[float(w) for w in s["ck_tw"]],
-        n_grid=int(s["ck_n_grid"]))) for T in temperatures(scale, "ck")]
+        p=P_SPIN, T=T, tmax=tmax, tw=[float(w) for w in s["ck_tw"] if w < tmax],
+        n_grid=int(s["ck_n_grid"]))) for T, tmax in zip(temperatures(scale, "ck"), ck_tmax(scale))]
     out += [Point(name("planted", T), "pspin", pspin.default_config(
         N=int(s["pspin_N"]), p=P_SPIN, T=T, init="equilibrium", tmax=float(s["pspin_tmax"]),
         tw=[float(w) for w in s["pspin_tw"]], response=False, samples=int(s["pspin_samples"]),
@@ -77,3 +88,12 @@ def fmt(e) -> str:
     if e.ok and not e.bound:
         return f"{e.value:.3g} +- {e.error:.2g}" if np.isfinite(e.error) else f"{e.value:.3g}"
     return "not stationary"
+
+
+def local_exponents(T, taus, Td: float) -> str:
+    """-d ln tau / d ln(T - T_d) between neighbouring stationary T, from far to near T_d (text)."""
+    ok = [(t, e.value) for t, e in zip(T, taus) if e.ok and not e.bound and t > Td]
+    ok.sort(reverse=True)
+    parts = [f"{-np.log(b[1] / a[1]) / np.log((b[0] - Td) / (a[0] - Td)):.2f} ({a[0]:g}-{b[0]:g})"
+             for a, b in zip(ok, ok[1:])]
+    return ", ".join(parts) if parts else "none (fewer than 2 stationary T)"
