@@ -9,7 +9,7 @@ import numpy as np
 from compare.reports.base import Claim, claim_from
 from compare.reports.kerr_winter_2024.spheres import spheres_tau_growth
 from compare.reports.kerr_winter_2024.measure import (
-    P_SPIN, SCALES, TOL, _fmt_tau, lag_curve, main_state, nets_names, overlap, taus)
+    SCALES, TOL, _fmt_tau, lag_curve, main_state, nets_names, overlap, taus, unstable_samples)
 
 
 def _A():
@@ -27,17 +27,19 @@ def claim_tau_finite(runs, scale) -> Claim:
         total += len(es)
         rows.append(f"{state}: " + ", ".join(f"T = {T:g}: {_fmt_tau(e)}" for T, e in zip(s["T"], es)))
     frac = finite / total if total else float("nan")
-    err = bounds / total if total and bounds else float("nan")
+    unknown = total - finite          # bounds, and points with no tau (every sample unstable)
+    err = unknown / total if total and unknown else float("nan")
     slope = _tau_slope(runs, scale)
     diverged, died, n_samples = unstable(runs, scale)
     how = (f"tau_e (Q/Q(0) < 1/e, analysis.tau_of) at the largest tw = {s['tw'][-1]:g}, for every "
            f"state point and T: {'; '.join(rows)}. Measured: the fraction of (state, T) with a finite "
            f"tau; a lower bound '>' (the run ended before Q fell to 1/e: longer runs are needed, not "
-           f"a divergence shown) counts as unknown, and the fraction of them ({bounds} of {total}) is "
+           f"a divergence shown) counts as unknown, as does a point with no tau (every sample "
+           f"unstable, below), and the fraction of unknowns ({unknown} of {total}, {bounds} bounds) is "
            f"the error. d ln tau / d ln T at {main_state(scale)}: {slope}. Stability of the "
            f"Langevin step (lr = {s['lr']:g}): {diverged} of {n_samples} "
-           f"samples diverged and {died} died (jumped to the trivial loss 1/2); "
-           f"they are kept in the means. Tolerance "
+           f"samples diverged and {died} died (jumped to the trivial loss 1/2), all left out of the "
+           f"means (measure.unstable_samples). Tolerance "
            f"{TOL['tau_finite_all_T']}: every tau must be finite")
     return claim_from("tau_finite_all_T", "The relaxation time of nets stays finite at every T > 0 "
                       "(no divergence at a finite temperature)", A.Estimate(frac, err), 1.0,
@@ -45,19 +47,14 @@ def claim_tau_finite(runs, scale) -> Claim:
 
 
 def unstable(runs, scale) -> tuple[int, int, int]:
-    """(diverged, died, total) samples of the nets' Langevin runs: a sample diverged when its loss
-    became non-finite, died when it jumped from below 0.4 to the trivial loss 1/2 (every ReLU
-    silent: an absorbing state), a sign of too large a step lr."""
+    """(diverged, died, total) samples of the nets' Langevin runs (measure.unstable_samples);
+    they are left out of every nets' mean of this report."""
     s = SCALES[scale].params
     diverged = died = total = 0
     for state in s["states"]:
         for name in nets_names(scale, state):
-            e = np.asarray(runs[name]["energy"], float)
-            total += e.shape[0]
-            bad = ~np.isfinite(e).all(axis=1)
-            diverged += int(bad.sum())
-            low = np.nanmin(np.where(np.isfinite(e), e, np.inf), axis=1) < 0.4
-            died += int(np.sum(~bad & low & (np.abs(e[:, -1] - 0.5) < 1e-3)))
+            dv, dd = unstable_samples(runs[name])
+            diverged, died, total = diverged + int(dv.sum()), died + int(dd.sum()), total + dv.size
     return diverged, died, total
 
 
@@ -75,11 +72,19 @@ def _tau_slope(runs, scale) -> str:
 def claim_power_law(runs, scale) -> Claim:
     A, s = _A(), SCALES[scale].params
     state = main_state(scale)
-    name = nets_names(scale, state)[-1]           # the highest T, as their fit
-    lag, q = overlap(runs[name])
+    names = nets_names(scale, state)
+    # the highest T, as their fit; when most of its samples blew up (lr too large for them), the
+    # highest T where at least half are stable, said in the note
+    i = len(names) - 1
+    while i > 0 and sum(m.sum() for m in unstable_samples(runs[names[i]])) * 2 > len(runs[names[i]]["energy"]):
+        i -= 1
+    lag, q = overlap(runs[names[i]])
     tau = A.tau_of(lag, q, "tau_e")
     est = A.scaled_power_law(lag, q, tau, (1.0, 1e3))
-    how = (f"Q/Q(0) against t/tau_e at the highest T = {s['T'][-1]:g} ({state}, tw = {s['tw'][-1]:g}, tau_e = "
+    moved = ("" if i == len(names) - 1 else
+             f" (not at the highest T = {s['T'][-1]:g}: more than half of its samples diverged or died, "
+             "see tau_finite_all_T)")
+    how = (f"Q/Q(0) against t/tau_e at T = {s['T'][i]:g}{moved} ({state}, tw = {s['tw'][-1]:g}, tau_e = "
            f"{_fmt_tau(tau)}), log-log least squares over 1 <= t/tau_e <= 1e3 as their code "
            f"(analysis.scaled_power_law; window used {est.window}). Tolerance {TOL['q_power_law_exponent']}: "
            "their -0.5 is read off a fit of the same kind, quoted to one digit")

@@ -29,7 +29,7 @@ def tau_figure(runs, scale, path):
         es = M.taus(runs, M.nets_names(scale, state))
         N = M.n_weights(width, s["depth"], s["d"])
         T = np.asarray(s["T"], float)
-        v = np.array([e.value if e.ok else np.nan for e in es])
+        v = np.array([e.value if (e.ok or e.bound) else np.nan for e in es])
         bound = np.array([bool(e.bound) for e in es])
         a.plot(T[~bound], v[~bound], "o-", color=c, label=f"width {width}, $\\lambda$ = {l2:g} (N/P = {N / s['P']:.2f})")
         if bound.any():
@@ -55,6 +55,8 @@ def tau_figure(runs, scale, path):
     b.set(xscale="log", yscale="log", xlabel=f"$T - T_d$ ($T_d$ = {Td:.3f})",
           ylabel=r"$\tau_e$ in equilibrium (Langevin time)",
           title="p = 3 spin glass: diverges at $T_d$")
+    from matplotlib.ticker import NullFormatter
+    b.xaxis.set_minor_formatter(NullFormatter())       # decades only: the minor labels collide
     b.legend(fontsize=7)
     c = ax[0, 2]
     sp = S.spheres_tts(runs, scale)

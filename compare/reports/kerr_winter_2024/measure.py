@@ -107,13 +107,37 @@ def trivialisation_points(scale: str) -> list[Point]:
 
 # ----------------------------------------------------------------------------- curves from records
 
+def unstable_samples(run) -> tuple[np.ndarray, np.ndarray]:
+    """(diverged, died) masks [S] of a nets' Langevin record: diverged, a non-finite loss (or
+    `dnn/diverged_at` set, where the record has it); died, a jump from below 0.4 to the trivial
+    loss 1/2 that stays there (every output 0: an absorbing state; or `dnn/dead_at` set). Both are
+    the step lr being too large for that sample (lr x the top Hessian eigenvalue > 2 just before),
+    not the physics of the landscape. Other systems: no sample is."""
+    e = np.asarray(run["energy"], float)
+    S = e.shape[0]
+    if run.system != "dnn":
+        return np.zeros(S, bool), np.zeros(S, bool)
+    diverged = ~np.isfinite(e).all(axis=1)
+    low = np.nanmin(np.where(np.isfinite(e), e, np.inf), axis=1) < 0.4
+    died = ~diverged & low & (np.abs(e[:, -1] - 0.5) < 1e-3)
+    for name, mask in (("dnn/diverged_at", diverged), ("dnn/dead_at", died)):
+        if name in run:
+            mask |= np.isfinite(np.asarray(run[name], float).reshape(S))
+    return diverged, died & ~diverged
+
+
 def lag_curve(run, name: str, i_tw: int = -1, per_sample: bool = False):
-    """(lag, values) of a two-time observable at waiting time tw[i_tw]: the sample mean, or the
-    samples [S, n] with per_sample; lags > 0 only."""
+    """(lag, values) of a two-time observable at waiting time tw[i_tw]: the mean over the stable
+    samples (unstable_samples left out), or those samples [S', n] with per_sample; lags > 0 only."""
     t, tw = np.asarray(run["t"], float), np.asarray(run["tw"], float)
     lag = t - tw[i_tw]
     keep = lag > 0
-    v = np.asarray(run[name], float)[:, i_tw, :][:, keep] if per_sample else run.mean(name)[i_tw][keep]
+    diverged, died = unstable_samples(run)
+    v = np.asarray(run[name], float)[~(diverged | died), i_tw, :][:, keep]
+    if not per_sample:
+        with np.errstate(all="ignore"):
+            cnt = np.isfinite(v).sum(axis=0)
+            v = np.where(cnt > 0, np.nansum(v, axis=0) / np.maximum(cnt, 1), np.nan)
     return lag[keep], v
 
 
@@ -167,7 +191,8 @@ def stand_in(scale: str, spheres: str = "") -> str:
         f"{s['samples']} nets (independent data draws, initialisations and noise) per point. The "
         "trivialisation uses our jamming protocol (T = 0, Adam) on one shared data set. The p-spin: "
         f"the exact N = infinity solution (CK, n_grid = {s['ck_n_grid']}) from a random start at T = "
-        f"{', '.join(f'{T:g}' for T in s['ck_T'])} to t = {s['ck_tmax']:g}, read once tau no longer "
+        f"{', '.join(f'{T:g}' for T in s['ck_T'])} to t = "
+        f"{', '.join(f'{t:g}' for t in np.broadcast_to(s['ck_tmax'], (len(s['ck_T']),)))}, read once tau no longer "
         f"depends on tw, and N = {s['pspin_N']} spins from a planted equilibrium start at T = "
         f"{', '.join(f'{T:g}' for T in s['pspin_T'])} ({s['pspin_samples']} samples). "
         + (spheres + " " if spheres else "")
