@@ -14,6 +14,13 @@ slots already started are stepped. Everything, the noise included, is drawn on t
 Each sample has its own torch.Generator for its noise and minibatches, so a sample's trajectory
 does not depend on how many other samples run beside it (tests compare vmapped samples with the
 same nets trained one by one).
+
+Divergence guard: a fixed step lr is unstable where lr lambda_max > 2 (lambda_max the largest
+Hessian eigenvalue); a net that blows up gets non-finite weights. Every CHECK_EVERY steps (at
+multiples of the step count, so the checks do not depend on how `advance` is chunked and a resumed
+run stays bit for bit) the weights are checked; a sample whose net or twins are non-finite is
+frozen: all its slots set to NaN (NaN stays NaN under the update, and the nets are independent,
+so nothing leaks into the other samples) and the step recorded in `diverged_step`.
 """
 from __future__ import annotations
 
@@ -24,6 +31,9 @@ import torch
 from torch.func import functional_call, grad, vmap
 
 from nets.losses import LOSS_FUNCTIONS
+
+CHECK_EVERY = 16
+"""Steps between two checks for non-finite weights (Dynamics.check)."""
 
 
 class Ensemble:
@@ -92,6 +102,7 @@ class Dynamics:
         self._perm, self._pos = None, 0
         self._cache_key, self._cache = None, None
         self.steps = 0
+        self.diverged_step = np.full(K, -1, dtype=np.int64)   # step it was frozen at; -1: never
 
     # -- the nets (slot 0) and the twins as the recorder wants them
     @property
@@ -106,6 +117,33 @@ class Dynamics:
     def eps_by_sample(self):
         return self.eps.transpose(0, 1)                   # [K, nw, n]
 
+    @property
+    def diverged(self) -> np.ndarray:
+        """[K] bool: the samples frozen after their weights turned non-finite."""
+        return self.diverged_step >= 0
+
+    def freeze(self, bad) -> np.ndarray:
+        """Freeze the samples where `bad` [K] (bool, host or device) holds and that are not frozen
+        yet: every slot of theirs (and its momentum) becomes NaN, their step is recorded. Returns
+        the indices newly frozen."""
+        bad = np.asarray(bad.cpu() if hasattr(bad, "cpu") else bad, dtype=bool)
+        new = np.flatnonzero(bad & ~self.diverged)
+        if new.size:
+            idx = torch.as_tensor(new, device=self.W.device)
+            self.W[:, idx] = float("nan")
+            if self.V is not None:
+                self.V[:, idx] = float("nan")
+            self.diverged_step[new] = self.steps
+        return new
+
+    def check(self) -> np.ndarray:
+        """Freeze the samples with a non-finite weight in any slot in use (one reduction and one
+        host sync); returns the indices newly frozen."""
+        bad = ~torch.isfinite(self.W[:self.m].sum(-1)).all(0)
+        if not bool(bad.any()):
+            return np.zeros(0, dtype=np.int64)
+        return self.freeze(bad)
+
     def start_twin(self, i: int) -> None:
         """Twin i starts now as a copy of its net (and its momentum)."""
         self.W[1 + i].copy_(self.W[0])
@@ -119,7 +157,7 @@ class Dynamics:
         m = self.m
         st = {"W": self.W[:m].detach().cpu().numpy().copy(), "m": m, "steps": self.steps,
               "generators": np.stack([g.get_state().numpy() for g in self.gens]),
-              "pos": self._pos}
+              "pos": self._pos, "diverged_step": self.diverged_step.copy()}
         if self.V is not None:
             st["V"] = self.V[:m].detach().cpu().numpy().copy()
         if self._perm is not None:
@@ -138,6 +176,11 @@ class Dynamics:
         self._perm = (torch.as_tensor(np.asarray(st["perm"]), device=self.X.device)
                       if "perm" in st else None)
         self._cache_key, self._cache = None, None
+        if "diverged_step" in st:
+            self.diverged_step = np.array(st["diverged_step"], dtype=np.int64)
+        else:                       # a checkpoint from before the guard
+            self.diverged_step[:] = -1
+            self.check()
 
     def _minibatch(self):
         P = self.X.shape[1]
@@ -189,6 +232,8 @@ class Dynamics:
     def advance(self, nsteps: int) -> None:
         for _ in range(nsteps):
             self.step()
+            if self.steps % CHECK_EVERY == 0:
+                self.check()
 
 
 def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_steps: int,
