@@ -73,6 +73,7 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
     "dnn/hessian_eigs": ((SAMPLE, "dnn.mode"),),
     "trap/jumps": _PER_TIME,
+    "vanhove": ((SAMPLE, TW, T, "vanhove_u"),), "vanhove_u": (("vanhove_u",),),
 }
 """Layouts by dataset name (rule 2); the per-sample scalars of the systems ([S]) need none."""
 
@@ -105,6 +106,7 @@ UNITS: dict[str, str] = {
     "dnn/minima_distances": "1",     # a distance in weight space
     "dnn/diverged_at": "{time}", "dnn/dead_at": "{time}",
     "trap/jumps": "1",               # mean number of jumps per walker
+    "vanhove": "1", "vanhove_u": "1",   # density of u = dx / rms(dx), and u itself
     **{name: "1" for name in _ONE},
 }
 """Unit templates by dataset name, filled by units_of."""

@@ -9,7 +9,8 @@ Protocol "langevin": K = `samples` nets (independent data draws, initialisations
 trained at once on one device; energy = the training loss; the two-time observables of the
 flattened weights x = w [K, n]; Q with threshold a = std(w) / q_factor (std(w) over all
 weights of a reference initialisation, see q_threshold); chi from twins with the field h eps. Per time: dnn/N_delta,
-dnn/train_acc, dnn/test_acc; at the end dnn/margins, dnn/hessian_eigs, dnn/N, dnn/P.
+dnn/train_acc, dnn/test_acc; the displacement distribution vanhove [S, tw, t, bins] (physics.observables);
+at the end dnn/margins, dnn/hessian_eigs, dnn/N, dnn/P.
 
 Stability (Guard): per sample dnn/diverged_at, the time its weights (or loss) were found
 non-finite (checked every nets.dynamics.CHECK_EVERY steps and at each measurement; the sample is
@@ -180,7 +181,7 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
 
     sink.begin(schedule.t, schedule.tw, samples=K)
     guard = Guard(dyn, c["lr"], sink, K)
-    rec = Recorder(schedule, Masked(sink, dyn), a=a)
+    rec = Recorder(schedule, Masked(sink, dyn), a=a, van_hove=True)
     start = 0
     resume = resume_state(sink)
     if resume is not None:      # an interrupted run: continue from its checkpoint, bit for bit

@@ -20,7 +20,8 @@ packing go to the record's attributes (sink.meta: `spheres/time_s` [S]), not to 
 two runs of one config hold the same data. The protocol itself, with its checkpoint after every
 packing: jam_run.py.
 Protocol "age": the standard time grid; energy = U/N; x = the unwrapped positions [d N]; Q with
-the threshold Q_a (default 0.3 small diameters). The clock starts (t = 0) at the random positions
+the threshold Q_a (default 0.3 small diameters); the displacement distribution vanhove [S, tw, t,
+bins] of the coordinates (physics.observables). The clock starts (t = 0) at the random positions
 (init "random": a quench from infinite temperature) or after t_eq of Langevin at T from them
 (init "equilibrated": a liquid at T when t_eq >> tau(T); thermal.py). init and t_eq are late
 keys (physics.schema_late): a config holds them only when they differ from their defaults.
@@ -224,7 +225,7 @@ def _run_age(cfg, sink, progress):
         pos = packing.random_positions(N, dim, L, rng)
         state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
                               int(rng.integers(2 ** 31 - 1)), cfg["skin"])
-        rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"])
+        rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"], van_hove=True)
         start, step0, eq0 = 0, 0, 0
         if saved is not None and s == first:
             state.restore(saved["langevin"])
