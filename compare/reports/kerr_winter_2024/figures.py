@@ -122,14 +122,22 @@ def tts_figure(runs, scale, path):
 
 def dynamics_figure(runs, scale, path):
     """Nets at the main state point: msd against lag with free diffusion 2 T lag (no plateau);
-    chi_4 against lag; Q(tw, tw + t) for several tw at the lowest T (aging)."""
+    chi_4 against lag; Q(tw, tw + t) for several tw at the lowest T (aging); the displacement
+    distribution at a lag near tau_e, beside the soft disks' at their lowest T and a Gaussian."""
     from physics import analysis as A
     s = M.SCALES[scale].params
     state = M.main_state(scale)
     names = M.nets_names(scale, state)
-    fig, ax = figure(3, 1, width=4.0, height=3.4)
+    fig, ax = figure(4, 1, width=3.8, height=3.4)
+    drawn = 0
     for name, T, c in zip(names, s["T"], _colors(len(names))):
         run = runs[name]
+        [tau] = M.taus(runs, [name])
+        vh = M.displacements(run, tau.value) if tau.ok else None
+        if vh is not None:
+            u, dens, lag = vh
+            ax[0, 3].plot(u, dens, color=c, label=f"T = {T:g}, lag {lag:.3g}")
+            drawn += 1
         lag, msd = M.lag_curve(run, "msd")
         ax[0, 0].plot(lag, msd, color=c, label=f"T = {T:g}")
         ax[0, 0].plot(lag, 2 * T * lag, ":", color=c, lw=0.8)
@@ -149,6 +157,21 @@ def dynamics_figure(runs, scale, path):
     ax[0, 2].set(xscale="log", xlabel="lag (steps x lr)", ylabel="Q/Q(0)",
                  title=f"aging at T = {s['T'][0]:g}")
     ax[0, 2].legend(fontsize=7)
+    d = ax[0, 3]
+    sp = S.spheres_tts(runs, scale)
+    i = int(np.argmin(sp["T"]))
+    vh = M.displacements(runs[S.spheres_name(sp["T"][i])], sp["tau"][i]) if np.isfinite(sp["tau"][i]) else None
+    if vh is not None:
+        d.plot(vh[0], vh[1], "k--", label=f"soft disks, T = {sp['T'][i]:g}, lag {vh[2]:.3g}")
+        drawn += 1
+    u = np.linspace(-6, 6, 200)
+    d.plot(u, np.exp(-u * u / 2) / np.sqrt(2 * np.pi), ":", color="0.5", label="Gaussian")
+    if not drawn:
+        d.text(0.5, 0.5, "not in these records\n(recorded since this version)", ha="center",
+               transform=d.transAxes, fontsize=8, color="0.4")
+    d.set(yscale="log", ylim=(1e-4, 50), xlabel=r"u = $\Delta x_i$ / rms (at lag ~ $\tau_e$)",
+          ylabel="density P(u)", title="displacement distribution")
+    d.legend(fontsize=6, loc="upper left", ncol=2)
     return save(fig, path)
 
 
@@ -186,7 +209,8 @@ def draw_all(runs, scale, folder) -> list:
             "(right)."),
            (dynamics_figure(runs, scale, folder / "dynamics.png"),
             "Nets: the msd has no plateau (dotted: free diffusion 2 T lag); chi_4 against lag; aging "
-            "of Q(tw, tw + t) at the lowest T.")]
+            "of Q(tw, tw + t) at the lowest T; the distribution of displacements (in units of their "
+            "rms) at a lag near tau_e, beside the soft disks' and a Gaussian.")]
     try:
         out.append((trivialisation_figure(runs, scale, folder / "trivialisation.png"),
                     "Topology trivialisation: the final loss jumps to 1/2 and the minima merge as the "

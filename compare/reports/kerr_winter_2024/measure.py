@@ -142,6 +142,21 @@ def lag_curve(run, name: str, i_tw: int = -1, per_sample: bool = False):
     return lag[keep], v
 
 
+def displacements(run, lag: float, i_tw: int = -1):
+    """(u, density, lag used) of the displacement distribution (van Hove self part, u = dx / rms)
+    at the stored lag nearest `lag` after tw[i_tw], the mean over the stable samples; None when the
+    record has no `vanhove` (made before it was recorded)."""
+    if "vanhove" not in run:
+        return None
+    t, tw = np.asarray(run["t"], float), np.asarray(run["tw"], float)
+    lags = t - tw[i_tw]
+    k = int(np.argmin(np.where(lags > 0, np.abs(np.log(np.maximum(lags, 1e-300) / lag)), np.inf)))
+    diverged, died = unstable_samples(run)
+    d = np.asarray(run["vanhove"], float)[~(diverged | died), i_tw, k, :]
+    with np.errstate(all="ignore"):
+        return np.asarray(run["vanhove_u"], float), np.nanmean(d, axis=0), float(lags[k])
+
+
 def overlap(run, i_tw: int = -1):
     """(lag, normalised overlap): Q/Q(shortest lag) for nets, C for the p-spin (C(t, t) = 1)."""
     from physics import analysis as A
