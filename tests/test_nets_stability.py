@@ -154,3 +154,10 @@ def test_top_eigenvalues_equal_the_full_hessian():
         assert float(lam[k]) == pytest.approx(float(ev[-1]), rel=1e-6)
         negative_first += bool(-ev[0] > ev[-1])
     assert negative_first >= 1
+
+
+def test_the_regime_of_a_run_whose_samples_all_diverged_is_unknown():
+    """N_Delta of no sample left: the regime is not guessed from a NaN mean."""
+    from physics.analysis import regime
+    assert regime(float("nan"), 100.0) == "unknown"
+    assert regime(50.0, 100.0) == "under-parametrised" and regime(0.0, 100.0) == "over-parametrised"

@@ -16,7 +16,10 @@ def jamming_window(N: int, hi: float = 0.1, factor: float = 100.0) -> tuple:
 
 
 def regime(n_delta: float, N: float, threshold: float = 0.1) -> str:
-    """The papers' rule (Geiger et al. 2019): under-parametrised when N_Delta > threshold N."""
+    """The papers' rule (Geiger et al. 2019): under-parametrised when N_Delta > threshold N;
+    "unknown" when N_Delta is not a number (every sample of a run diverged)."""
+    if not n_delta == n_delta:
+        return "unknown"
     return "under-parametrised" if n_delta > threshold * N else "over-parametrised"
 
 
