@@ -109,10 +109,10 @@ def test_observables_equal_the_recorder_on_numpy_copies(monkeypatch):
     made = []
 
     class Both(Recorder):
-        def __init__(self, schedule, sink, samples=slice(None), a=0.3):
-            super().__init__(schedule, sink, samples, a)
+        def __init__(self, schedule, sink, samples=slice(None), a=0.3, van_hove=False):
+            super().__init__(schedule, sink, samples, a, van_hove=van_hove)
             twin_rec.begin(schedule.t, schedule.tw, samples=sink.n_samples)
-            self.np = Recorder(schedule, twin_rec, samples, a)
+            self.np = Recorder(schedule, twin_rec, samples, a, van_hove=van_hove)
             made.append(self)
 
         def observe(self, step, x, energy, twins=None, eps=None, h=None, extra=None):
@@ -124,7 +124,7 @@ def test_observables_equal_the_recorder_on_numpy_copies(monkeypatch):
     monkeypatch.setattr(nrun, "Recorder", Both)
     rec, summary = recorded(tiny())
     assert made
-    for name in ("energy",) + TWO_TIME:
+    for name in ("energy",) + TWO_TIME + ("vanhove",):
         a, b = rec[name], twin_rec[name]
         assert np.isfinite(a).any(), name
         np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True, err_msg=name)
