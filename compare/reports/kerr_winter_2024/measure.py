@@ -179,10 +179,14 @@ def main_state(scale: str) -> str:
     return "w8" if "w8" in SCALES[scale].params["states"] else next(iter(SCALES[scale].params["states"]))
 
 
-def _fmt_tau(e) -> str:
+def _fmt_tau(e, errors: bool = False, missing: str = "none") -> str:
+    """One tau for a note: "> value" for a bound, the value (+- its error with errors), else
+    `missing`."""
     if e.bound:
         return f"{e.bound} {e.value:.3g}"
-    return f"{e.value:.3g}" if e.ok else "none"
+    if not e.ok:
+        return missing
+    return f"{e.value:.3g} +- {e.error:.2g}" if errors and np.isfinite(e.error) else f"{e.value:.3g}"
 
 
 def stand_in(scale: str, spheres: str = "") -> str:

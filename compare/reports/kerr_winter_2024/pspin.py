@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.reports.base import Point
-from compare.reports.kerr_winter_2024.measure import P_SPIN, SCALES, lag_curve
+from compare.reports.kerr_winter_2024.measure import P_SPIN, SCALES, _fmt_tau, lag_curve
 
 KINDS = {"ck": "CK (N = infinity)", "planted": "planted, finite N"}
 
@@ -84,10 +84,8 @@ def theory() -> dict:
 
 
 def fmt(e) -> str:
-    """One tau for a note: value +- error, or "not stationary" (the estimate's note says why)."""
-    if e.ok and not e.bound:
-        return f"{e.value:.3g} +- {e.error:.2g}" if np.isfinite(e.error) else f"{e.value:.3g}"
-    return "not stationary"
+    """One tau for a note; "not stationary" where there is none (the estimate's note says why)."""
+    return _fmt_tau(e, errors=True, missing="not stationary")
 
 
 def local_exponents(T, taus, Td: float) -> str:

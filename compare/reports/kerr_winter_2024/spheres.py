@@ -99,11 +99,8 @@ def spheres_taus(runs: dict, scale: str) -> list[dict]:
 
 
 def _fmt(e) -> str:
-    if e.bound:
-        return f"{e.bound} {e.value:.3g}"
-    if not e.ok:
-        return "none"
-    return f"{e.value:.4g} +- {e.error:.2g}" if math.isfinite(e.error) else f"{e.value:.4g}"
+    from compare.reports.kerr_winter_2024.measure import _fmt_tau
+    return _fmt_tau(e, errors=True)
 
 
 def _row_text(r) -> str:
