@@ -24,7 +24,8 @@ the window it used, a note) and is the only definition of its finding in the pro
                        tts_collapse (rms spread of Q against lag/tau), scaled_power_law (exponent
                        of Q in lag/tau), free_diffusion_Q, caging (minimum msd log-slope,
                        plateau or not), chi4 and chi4_peak, aging_exponent (d ln tau/d ln tw),
-                       jump_location (where y jumps from low to high: trivialisation lambda)
+                       jump_location (where y jumps from low to high: trivialisation lambda),
+                       activation_ratio (super-Arrhenius: E at low T / E at high T)
     stationarity.py    tau_jackknife (tau of a sample mean, jackknife error), stationary and
                        stationary_tau (tau once it no longer depends on tw)
     verdict            "reproduced" | "partly" | "not reproduced" from a stated tolerance
@@ -40,7 +41,7 @@ from physics.analysis.fits import (  # noqa: F401
     tail_exponent)
 from physics.analysis.jamming import jamming_window, n_star, regime  # noqa: F401
 from physics.analysis.relaxation import (  # noqa: F401
-    FRACTIONS, aging_exponent, caging, chi4, chi4_peak, divergence_exponent, free_diffusion_Q,
+    FRACTIONS, activation_ratio, aging_exponent, caging, chi4, chi4_peak, divergence_exponent, free_diffusion_Q,
     jump_location, normalised, scaled_power_law, tau_of, tts_collapse)
 from physics.analysis.stationarity import stationary, stationary_tau, tau_jackknife  # noqa: F401
 from physics.analysis.twotime import (  # noqa: F401

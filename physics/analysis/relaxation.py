@@ -310,3 +310,19 @@ def jump_location(x, y, low: float, high: float, log: bool | None = None) -> Est
                     note=f"y crosses {mid:g} between x = {x[k - 1]:.4g} and {x[k]:.4g}, "
                          f"interpolated {'in ln x' if log else 'linearly'}{back}",
                     extra={"crossings": crossings, "midpoint": mid})
+
+
+def activation_ratio(T, tau, err):
+    """R = E_low / E_high, E = d ln tau / d(1/T) through the two lowest T (E_low) and the two
+    highest (E_high): (R, its error from the errors of ln tau, E_low, E_high). R > 1:
+    super-Arrhenius, = 1 Arrhenius, < 1 slower than Arrhenius."""
+    T, tau, err = (np.asarray(a, float) for a in (T, tau, err))
+    order = np.argsort(T)
+    T, lt, sl = T[order], np.log(tau[order]), err[order] / tau[order]
+
+    def slope(i, j):
+        d = lt[i] - lt[j]
+        return d / (1 / T[i] - 1 / T[j]), math.hypot(sl[i], sl[j]) / abs(1 / T[i] - 1 / T[j])
+    (lo, e_lo), (hi, e_hi) = slope(0, 1), slope(-2, -1)
+    R = lo / hi
+    return R, abs(R) * math.hypot(e_lo / lo, e_hi / hi), lo, hi

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from compare.reports.base import Claim, Point, claim_from
+from physics.analysis import activation_ratio  # noqa: F401 (its estimator, re-exported for tests)
 
 EQ_TAUS, RUN_TAUS = 10.0, 5.0
 """t_eq and tmax in units of tau_est(T)."""
@@ -112,22 +113,6 @@ def _row_text(r) -> str:
 
 # ----------------------------------------------------------------------------- the claim
 
-def activation_ratio(T, tau, err):
-    """R = E_low / E_high, E = d ln tau / d(1/T) through the two lowest T (E_low) and the two
-    highest (E_high): (R, its error from the errors of ln tau, E_low, E_high). R > 1:
-    super-Arrhenius, = 1 Arrhenius, < 1 slower than Arrhenius."""
-    T, tau, err = (np.asarray(a, float) for a in (T, tau, err))
-    order = np.argsort(T)
-    T, lt, sl = T[order], np.log(tau[order]), err[order] / tau[order]
-
-    def slope(i, j):
-        d = lt[i] - lt[j]
-        return d / (1 / T[i] - 1 / T[j]), math.hypot(sl[i], sl[j]) / abs(1 / T[i] - 1 / T[j])
-    (lo, e_lo), (hi, e_hi) = slope(0, 1), slope(-2, -1)
-    R = lo / hi
-    return R, abs(R) * math.hypot(e_lo / lo, e_hi / hi), lo, hi
-
-
 def spheres_tau_growth(runs: dict, scale: str) -> Claim:
     A, s = _A(), SPHERES[scale]
     rows = spheres_taus(runs, scale)
@@ -148,8 +133,8 @@ def spheres_tau_growth(runs: dict, scale: str) -> Claim:
         T = [r["T"] for r in use]
         tau = [r["tau"].value for r in use]
         err = [r["tau"].error if math.isfinite(r["tau"].error) else 0.0 for r in use]
-        R, dR, lo, hi = activation_ratio(T, tau, err)
-        Rs, _, _, _ = activation_ratio(T, np.asarray(tau) * np.asarray(T), np.asarray(err) * np.asarray(T))
+        R, dR, lo, hi = A.activation_ratio(T, tau, err)
+        Rs, _, _, _ = A.activation_ratio(T, np.asarray(tau) * np.asarray(T), np.asarray(err) * np.asarray(T))
         fit = A.power_law_fit(T, tau)
         est = A.Estimate(R, dR, (min(T), max(T)), note="E_low / E_high")
         Ts = sorted(T)
