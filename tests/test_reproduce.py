@@ -131,6 +131,6 @@ def test_kerr_winter_tiny_scale_runs_through_the_sweep_engine(tmp_path):
     assert "init equilibrated" in spheres["note"] and "stationary" in spheres["note"]
     pspin = next(c for c in report["claims"] if c["id"] == "pspin_tau_exponent")
     assert "planted" in pspin["note"] and "stationary_tau" in pspin["note"]
-    for png in ("tau.png", "tts.png", "dynamics.png", "trivialisation.png"):
+    for png in ("tau.png", "tts.png", "dynamics.png", "trivialisation.png", "phase.png"):
         assert (folder / png).stat().st_size > 10_000
     assert len(list(records.glob("*.h5"))) == len(report["config"]["points"])

@@ -26,6 +26,6 @@ def figures(runs: dict, scale: str, folder) -> list:
 
 def points(scale: str):
     """Every run of the report: the nets' Langevin runs, the p-spin (CK and planted finite N), the
-    soft spheres, the L2 trivialisation."""
+    soft spheres, the L2 trivialisation at one width, and the (N/P, lambda) phase diagram."""
     return (measure.nets_points(scale) + pspin.points(scale) + spheres.spheres_points(scale)
-            + measure.trivialisation_points(scale))
+            + measure.trivialisation_points(scale) + measure.phase_points(scale))

@@ -190,6 +190,24 @@ def trivialisation_curve(runs, scale):
     return np.array(l2s), np.array(loss), np.array(dist)
 
 
+def phase_note(runs, scale) -> str:
+    """The (N/P, lambda) phase diagram in words (phase.png), or "" without its records."""
+    from compare.reports.kerr_winter_2024.measure import _fmt_tau, phase_diagram
+    s = SCALES[scale].params
+    if "phase_l2" not in s or any(f"phase_l2_{l:g}" not in runs for l in s["phase_l2"]):
+        return ""
+    ph = phase_diagram(runs, scale)
+    lines = "; ".join(f"N/P = {x:.3f}: {_fmt_tau(e, errors=True)}" for x, e in zip(ph["N_over_P"], ph["lambda_c"]))
+    ns = ph["n_star"]
+    jam = (f"N*/P = {ns.value / ph['P']:.3f} (bracket {ns.window[0] / ph['P']:.3f}-{ns.window[1] / ph['P']:.3f})"
+           if ns.ok else f"N* not bracketed ({ns.note})")
+    return (f". Phase diagram (phase.png; widths {', '.join(map(str, ph['widths']))}, {s['phase_samples']} "
+            f"initialisations on one data set, {s['phase_steps']} Adam steps): lambda_c against N/P "
+            f"{lines}; at lambda = 0 the jamming line {jam} (analysis.n_star; N_Delta/N per width "
+            + ", ".join(f"{r:.2f}" for r in (ph["n_delta_ratio"] if ph["n_delta_ratio"] is not None else []))
+            + ")")
+
+
 def claim_trivialisation(runs, scale) -> Claim:
     A, s = _A(), SCALES[scale].params
     l2, loss, dist = trivialisation_curve(runs, scale)
@@ -205,7 +223,8 @@ def claim_trivialisation(runs, scale) -> Claim:
            + ". Measured: where the loss crosses halfway from its lowest value to 0.5 (analysis.jump_location, "
            "error half the bracket). Expected: inside [0.010, 0.040]; tolerance 0.005 (a grid step of "
            "their lambda axis), so a bracket wider than that is inconclusive; one error (not two) is "
-           "allowed, since the error is the half-width of a bracket that surely holds the jump")
+           "allowed, since the error is the half-width of a bracket that surely holds the jump"
+           + phase_note(runs, scale))
     return claim_from("trivialisation_lambda", "An L2 term trivialises the landscape: above a lambda "
                       "the final loss jumps to 0.5 (one minimum at w = 0)", est, (0.010, 0.040),
                       "between 0.010 and 0.040 at width 30 (their loss against lambda and minima distances)",

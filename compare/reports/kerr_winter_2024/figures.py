@@ -193,6 +193,47 @@ def trivialisation_figure(runs, scale, path):
     return save(fig, path)
 
 
+def phase_figure(runs, scale, path):
+    """Left: final loss against lambda, one curve per width (N/P). Right: the (N/P, lambda) phase
+    diagram: each minimisation grid point coloured by the fraction of trivial minima (w = 0), the
+    trivialisation line lambda_c(N/P) with its bracket, and the jamming line N*/P at lambda = 0."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    ph = M.phase_diagram(runs, scale)
+    x, lam, loss = ph["N_over_P"], ph["lambda"], ph["loss"]
+    fig, ax = figure(2, 1, width=4.4, height=3.6)
+    a = ax[0, 0]
+    norm = LogNorm(vmin=x.min(), vmax=x.max())
+    for j, xj in enumerate(x):
+        a.plot(lam, loss[:, j], "o-", color=plt.cm.viridis(norm(xj)) if x.max() > x.min() else "k",
+               label=f"width {ph['widths'][j]} (N/P = {xj:.3f})")
+    a.axhline(0.5, ls=":", color="0.5", label="trivial minimum w = 0 (loss 1/2)")
+    a.set(yscale="log", xlabel=r"$\lambda$ (L2 strength)", ylabel="final data loss (geometric mean)",
+          title="final loss against $\\lambda$ at each width")
+    a.legend(fontsize=6)
+    b = ax[0, 1]
+    X, L = np.meshgrid(x, lam)
+    sc = b.scatter(X.ravel(), L.ravel(), c=ph["trivial"].ravel(), cmap="coolwarm", vmin=0, vmax=1,
+                   s=60, edgecolors="k", linewidths=0.4)
+    fig.colorbar(sc, ax=b, label="fraction of minimisations ending at w = 0")
+    lc = ph["lambda_c"]
+    ok = np.array([e.ok for e in lc])
+    if ok.any():
+        b.errorbar(x[ok], [e.value for e, k in zip(lc, ok) if k], yerr=[e.error for e, k in zip(lc, ok) if k],
+                   fmt="s-", color="k", capsize=3, label=r"trivialisation line $\lambda_c$ (loss halfway to 1/2)")
+    ns = ph["n_star"]
+    if ns.ok:
+        P = ph["P"]
+        b.axvline(ns.value / P, ls="--", color="tab:green", label=f"jamming N*/P = {ns.value / P:.3f} ($\\lambda$ = 0)")
+        b.axvspan(ns.window[0] / P, ns.window[1] / P, color="tab:green", alpha=0.12)
+    b.set(xscale="log", xlabel="N/P (weights per training point)", ylabel=r"$\lambda$ (L2 strength)",
+          title="phase diagram: trivial above the line")
+    b.set_xticks(x, [f"{v:.2g}" for v in x], fontsize=7)     # the grid's N/P, no crowded minor labels
+    b.xaxis.set_minor_formatter(plt.NullFormatter())
+    b.legend(fontsize=6, loc="upper left")
+    return save(fig, path)
+
+
 def draw_all(runs, scale, folder) -> list:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -215,6 +256,15 @@ def draw_all(runs, scale, folder) -> list:
         out.append((trivialisation_figure(runs, scale, folder / "trivialisation.png"),
                     "Topology trivialisation: the final loss jumps to 1/2 and the minima merge as the "
                     "L2 strength lambda grows (shaded: where the paper finds it at width 30)."))
+    except KeyError:
+        pass
+    try:
+        out.append((phase_figure(runs, scale, folder / "phase.png"),
+                    "The (N/P, lambda) phase diagram of the nets: left, the final data loss after a "
+                    "T = 0 minimisation against lambda at each width; right, each grid point coloured "
+                    "by the fraction of initialisations that end in the trivial minimum w = 0, the "
+                    "trivialisation line lambda_c(N/P) (error bars: the lambda bracket) and the "
+                    "jamming line N*/P at lambda = 0 (N_Delta/N crosses 0.1; shaded: its bracket)."))
     except KeyError:
         pass
     return out

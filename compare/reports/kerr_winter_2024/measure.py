@@ -37,6 +37,8 @@ SCALES = {
         "l2": [0.0, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.04], "triv_width": 3,
         "triv_samples": 5,
         "triv_steps": 20000,
+        "phase_widths": [2, 4, 6, 8, 12], "phase_l2": [0.0, 0.002, 0.005, 0.01, 0.02, 0.04],
+        "phase_samples": 3, "phase_steps": 10000,
         "ck_T": [0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": [3e4] + [1e4] * 6,
         "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 1e4], "ck_n_grid": 512,
         "pspin_N": 256, "pspin_T": [0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "pspin_tmax": 500.0,
@@ -48,6 +50,9 @@ SCALES = {
         "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
         "l2": [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06], "triv_width": 3,
         "triv_samples": 20, "triv_steps": 100000,
+        "phase_widths": [2, 3, 4, 6, 8, 12, 16, 24],
+        "phase_l2": [0.0, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06],
+        "phase_samples": 10, "phase_steps": 100000,
         "ck_T": [0.63, 0.64, 0.65, 0.68, 0.72, 0.8, 0.9, 1.0, 1.2], "ck_tmax": 1e5,
         "ck_tw": [3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 1e4, 3e4], "ck_n_grid": 1024,
         "pspin_N": 1000, "pspin_T": [0.66, 0.7, 0.75, 0.8, 0.9, 1.0, 1.2], "pspin_tmax": 1e4,
@@ -56,6 +61,7 @@ SCALES = {
         "P": 60, "d": 4, "depth": 2, "lr": 0.1, "tmax": 40.0, "tw": [2.0, 10.0], "samples": 3,
         "T": [1e-4, 1e-3, 1e-2], "states": {"w3": (3, 0.0), "w8": (8, 0.0)},
         "l2": [0.0, 0.2], "triv_width": 3, "triv_samples": 2, "triv_steps": 300,
+        "phase_widths": [2, 6], "phase_l2": [0.0, 0.2], "phase_samples": 2, "phase_steps": 200,
         "ck_T": [0.9, 1.2, 1.5], "ck_tmax": 100.0, "ck_tw": [5.0, 20.0, 40.0], "ck_n_grid": 128,
         "pspin_N": 32, "pspin_T": [0.9, 1.2, 1.5], "pspin_tmax": 40.0, "pspin_tw": [5.0, 15.0],
         "pspin_samples": 2}, hidden=True),
@@ -104,6 +110,20 @@ def trivialisation_points(scale: str) -> list[Point]:
         widths=[int(s["triv_width"])], bias=False, activation="relu", loss="hinge", l2=float(l2),
         max_steps=int(s["triv_steps"]), samples=s["triv_samples"], seed=0, device="cpu", **shared))
         for l2 in s["l2"]]
+
+
+def phase_points(scale: str) -> list[Point]:
+    """The (N/P, lambda) phase diagram: T = 0 minimisations (the jamming protocol, one shared data
+    set, several initialisations) over a grid of widths at each lambda. At lambda = 0 the sweep
+    over widths is the jamming sweep that locates N*; at lambda > 0 it says where the landscape is
+    trivial (every minimisation ends at w = 0, loss 1/2)."""
+    from nets import default_config as nets_config
+    s = SCALES[scale].params
+    return [Point(f"phase_l2_{l2:g}", "dnn", nets_config(
+        protocol="jamming", data="digits", d=s["d"], P=s["P"], depth=s["depth"],
+        widths=[int(w) for w in s["phase_widths"]], bias=False, activation="relu", loss="hinge",
+        l2=float(l2), max_steps=int(s["phase_steps"]), samples=s["phase_samples"], seed=0,
+        device="cpu", shared_data=True)) for l2 in s["phase_l2"]]
 
 
 # ----------------------------------------------------------------------------- curves from records
@@ -219,3 +239,38 @@ def stand_in(scale: str, spheres: str = "") -> str:
         + ("This is the small scale (a laptop)." if scale == "small" else
            "This is the paper scale (meant for a cluster)." if scale == "paper" else
            "This is a test scale: too small for any claim to mean anything."))
+
+
+TRIVIAL_LOSS = 0.45
+"""A minimisation ended in the trivial minimum w = 0 (every output 0, loss exactly 1/2) when its
+final data loss is above this (the non-trivial minima of our runs end below 0.3)."""
+
+
+def phase_diagram(runs: dict, scale: str) -> dict:
+    """The (N/P, lambda) phase diagram from the phase points: N/P [m] of the widths, lambda [k],
+    the geometric-mean final loss [k, m], the fraction of trivial minimisations [k, m], lambda_c
+    per width (analysis.jump_location of the loss against lambda, from its lowest value to 1/2)
+    and N* (analysis.n_star of the lambda = 0 sweep: N_Delta/N crossing 0.1, the jamming line)."""
+    from physics import analysis as A
+    s = SCALES[scale].params
+    widths = [int(w) for w in s["phase_widths"]]
+    l2s = [float(l) for l in s["phase_l2"]]
+    N = np.array([n_weights(w, s["depth"], s["d"]) for w in widths], float)
+    loss = np.full((len(l2s), len(widths)), np.nan)
+    trivial = np.full_like(loss, np.nan)
+    ratio0 = None
+    for i, l2 in enumerate(l2s):
+        run = runs[f"phase_l2_{l2:g}"]
+        lf = np.asarray(run["dnn/loss_final"], float)                  # [S, m]
+        with np.errstate(all="ignore"):
+            loss[i] = np.exp(np.nanmean(np.log(np.maximum(lf, 1e-30)), axis=0))
+            trivial[i] = np.nanmean(lf > TRIVIAL_LOSS, axis=0)
+        if l2 == 0.0:
+            ratio0 = np.nanmean(np.asarray(run["dnn/N_delta_final"], float), axis=0) / N
+    lam = np.array(l2s)
+    lambda_c = [A.jump_location(lam, loss[:, j], low=float(np.nanmin(loss[:, j])), high=0.5, log=False)
+                for j in range(len(widths))]
+    n_star = A.n_star(N, ratio0) if ratio0 is not None else A.none("no lambda = 0 sweep")
+    return {"widths": widths, "N_over_P": N / s["P"], "lambda": lam, "loss": loss,
+            "trivial": trivial, "lambda_c": lambda_c, "n_star": n_star,
+            "n_delta_ratio": ratio0, "P": s["P"]}
