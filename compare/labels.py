@@ -68,6 +68,7 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "spheres/nonrattler": ((SAMPLE, "spheres.particle"),),
     "dnn/widths": (("dnn.widths",),), "dnn/N": ((), ("dnn.widths",)),
     "dnn/N_delta_final": ((SAMPLE, "dnn.widths"),), "dnn/loss_final": ((SAMPLE, "dnn.widths"),),
+    "dnn/N_dead_final": ((SAMPLE, "dnn.widths"),),
     "dnn/steps": ((SAMPLE, "dnn.widths"),), "dnn/energy_final": ((SAMPLE, "dnn.widths"),),
     "dnn/minima_distances": ((SAMPLE, "dnn.widths", "dnn.other_sample"),),
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
@@ -91,7 +92,7 @@ SYSTEM_UNITS["trap"] = {"time": "tau_0", "energy": "T_g", "e": "T_g (minus the m
 _ONE = ("spheres/phi_J", "spheres/phi_lo", "spheres/phi_hi", "spheres/dphi", "spheres/Z",
         "spheres/Z_excess", "spheres/contacts", "spheres/N_nonrattlers", "spheres/isostatic",
         "spheres/nonrattler", "spheres/fire_steps", "spheres/gaps", "dnn/N_delta", "dnn/train_acc",
-        "dnn/test_acc", "dnn/margins", "dnn/N", "dnn/P", "dnn/widths", "dnn/N_delta_final",
+        "dnn/test_acc", "dnn/margins", "dnn/N", "dnn/P", "dnn/widths", "dnn/N_delta_final", "dnn/N_dead_final",
         "dnn/steps", "dnn/N_star", "Q", "alpha2")
 UNITS: dict[str, str] = {
     "t": "{time}", "tw": "{time}", "energy": "{e}",

@@ -243,7 +243,10 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
     energy loss + l2 |w|^2 / 2 (ens.l2). Checked every `check_every` steps, a sample stops (its
     weights freeze) at a minimum:
 
-    - without L2, once it is fitted, N_Delta = 0 (every margin Delta_mu <= delta_tol): loss 0;
+    - without L2, once it is fitted, N_Delta = 0 (every margin Delta_mu <= delta_tol) among the
+      live constraints (a dead one, f_mu = 0 exactly with zero gradient, can never be satisfied:
+      nets.losses.n_dead), or once the rms gradient per weight is below `grad_tol` (a jammed
+      minimum reached to that tolerance);
     - with l2 > 0 a fitted net is no minimum (the L2 term still shrinks it): once the rms gradient
       of its energy per weight is below `grad_tol` (stationary: in practice a collapse to the
       minimum w = 0, where the gradient l2 w shrinks geometrically, at a rate that Adam's step
@@ -251,7 +254,7 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
 
     All stop at max_steps. Returns (W, steps [K]).
     """
-    from nets.losses import n_delta
+    from nets.losses import n_dead, n_delta
     K = W.shape[0]
     W = W.clone()
     m1, m2 = torch.zeros_like(W), torch.zeros_like(W)
@@ -261,7 +264,7 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
     with torch.no_grad():
         for t in range(1, max_steps + 1):
             G = ens.gradient(W, X, Y)
-            if ens.l2 and t % check_every == 0:
+            if t % check_every == 0:
                 active &= G.pow(2).mean(1).sqrt() >= grad_tol
             G = G * active[:, None]
             m1.mul_(b1).add_(G, alpha=1 - b1)
@@ -272,7 +275,8 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
             steps += active
             if t % check_every == 0 or t == max_steps:
                 if not ens.l2:
-                    active &= n_delta(ens.outputs(W, X), Y, delta_tol) > 0
+                    f = ens.outputs(W, X)
+                    active &= (n_delta(f, Y, delta_tol) - n_dead(f)) > 0
                 if progress is not None:
                     progress(t)
                 if not bool(active.any()):

@@ -8,6 +8,12 @@ at fixed P until N_Delta > 0.1 N, by the one estimator physics.analysis.n_star (
 mean N_Delta/N = 0.1, log-interpolated between the bracketing widths; NaN when the sweep does not
 bracket the transition).
 
+Dead constraints: a bias-free ReLU net whose last hidden layer is silent at an input x_mu gives
+f(x_mu) = 0 exactly, with zero gradient: Delta_mu = 1, a constraint that no weight change nearby
+can satisfy and that exerts no force. They are counted apart (dnn/N_dead_final [S, m], f = 0
+exactly), left out of N_Delta when N* is located (the live count N_Delta - N_dead), and the
+minimiser stops once every LIVE constraint is satisfied (nets.dynamics.adam_minimise).
+
 The minima: per width the energy E = loss + l2 |w|^2 / 2 of each sample's final weights
 (dnn/energy_final [S, m]; dnn/loss_final is the data loss alone) and the Euclidean distances
 between the samples' final weight vectors (dnn/minima_distances [S, m, S], samples first like
@@ -26,7 +32,7 @@ from physics.observables import checkpoint, resume_state
 
 from nets.config import check_jamming_memory, count_weights
 from nets.dynamics import Ensemble, adam_minimise
-from nets.losses import LOSS_FUNCTIONS, margins, n_delta
+from nets.losses import LOSS_FUNCTIONS, margins, n_dead, n_delta
 from nets.models import Flat, build_model, init_flat
 from nets.setup import dtype_of, in_shape, load_data, resolve_device, sample_seeds
 
@@ -46,6 +52,7 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         Ns.append(count_weights(dict(c, width=w), in_shape(c, X)))
     check_jamming_memory(c, max(Ns))   # validate() checked the fc nets already; this counts conv nets
     nd_final = np.full((K, m), np.nan)
+    dead_final = np.full((K, m), np.nan)
     loss_final = np.full((K, m), np.nan)
     steps_used = np.zeros((K, m), np.int64)
     marg = np.full((K, m, P), np.nan)
@@ -65,11 +72,14 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         steps_used[:], marg[:] = saved["steps"], saved["margins"]
         if "energy_final" in saved:     # a checkpoint from before these were recorded: NaN
             energy_final[:], dist[:] = saved["energy_final"], saved["minima_distances"]
+        if "N_dead_final" in saved:
+            dead_final[:] = saved["N_dead_final"]
 
     def state(j):
         return {"widths_done": j + 1, "N_delta_final": nd_final.copy(), "loss_final": loss_final.copy(),
                 "steps": steps_used.copy(), "margins": marg.copy(),
                 "energy_final": energy_final.copy(), "minima_distances": dist.copy(),
+                "N_dead_final": dead_final.copy(),
                 "where": f"{j + 1} of {m} widths done"}
 
     for j, width in enumerate(widths):
@@ -91,11 +101,13 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
             f = ens.outputs(W, X)
             marg[:, j] = margins(f, Y).cpu().numpy()
             nd_final[:, j] = n_delta(f, Y, c["delta_tol"]).cpu().numpy()
+            dead_final[:, j] = n_dead(f).cpu().numpy()
             loss_final[:, j] = lossf(f, Y).cpu().numpy()
             energy_final[:, j] = loss_final[:, j] + 0.5 * c["l2"] * (W * W).sum(1).cpu().numpy()
             dist[:, j] = pairwise_distances(W).cpu().numpy()
             steps_used[:, j] = steps.cpu().numpy()
         sink.put("dnn/N_delta_final", nd_final)
+        sink.put("dnn/N_dead_final", dead_final)
         sink.put("dnn/loss_final", loss_final)
         sink.put("dnn/energy_final", energy_final)
         sink.put("dnn/minima_distances", dist)
@@ -104,10 +116,11 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         checkpoint(sink, j, lambda j=j: state(j))
         if progress is not None:
             progress((j + 1) * c["max_steps"], total)
-    ratio = nd_final.mean(0) / np.asarray(Ns, float)
+    ratio = (nd_final - dead_final).mean(0) / np.asarray(Ns, float)
     n_star = estimate_n_star(Ns, ratio).value
     sink.put("dnn/N_star", np.float64(n_star))
     return {"widths": widths, "N": Ns, "P": P, "N_delta_over_N": ratio.tolist(),
+            "N_dead_over_N": (dead_final.mean(0) / np.asarray(Ns, float)).tolist(),
             "loss_final": loss_final.mean(0).tolist(), "energy_final": energy_final.mean(0).tolist(),
             "minima_distance": mean_pair_distance(dist).tolist(), "N_star": n_star,
             "N_star_over_P": n_star / P, "steps": steps_used.mean(0).tolist()}

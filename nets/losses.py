@@ -45,6 +45,14 @@ def n_delta(f, y, delta_tol: float = 1e-6):
     return (margins(f, y) > delta_tol).sum(-1)
 
 
+def n_dead(f):
+    """Dead constraints: the number of mu with f_mu = 0 exactly (over the last axis). A bias-free
+    ReLU net whose last hidden layer is silent at x_mu outputs exactly 0 there with zero gradient:
+    Delta_mu = 1, unsatisfiable nearby and exerting no force, so not a contact (Geiger et al. 2019
+    count only constraints that can act)."""
+    return (f == 0).sum(-1)
+
+
 def accuracy(f, y):
     """Fraction of mu with sign(f_mu) = y_mu (f = 0 counts as wrong)."""
     return ((y * f) > 0).to(f.dtype).mean(-1)

@@ -169,6 +169,30 @@ def test_wide_net_fits_and_narrow_does_not_on_the_same_data():
     assert N[0] < s["N_star"] < N[1]
 
 
+def test_dead_constraints_are_counted_apart_and_do_not_keep_the_minimiser_running():
+    """A bias-free ReLU net of width 1 is silent (f = 0 exactly, zero gradient) on about half of
+    the inputs: those constraints are dead. They are exactly the margins Delta = 1 with f = 0, they
+    are recorded in dnn/N_dead_final, N* uses the live ones, and a net whose only unsatisfied
+    constraints are dead stops before max_steps."""
+    import torch
+    from nets.losses import n_dead
+    f = torch.tensor([[0.0, 0.5, -0.0, 2.0]])
+    assert int(n_dead(f)[0]) == 2
+    cfg = default_config(protocol="jamming", P=30, d=3, depth=2, widths=[1, 48], samples=2,
+                         max_steps=2000, min_lr=1e-2, decay_steps=2000.0, device="cpu", precision="float64")
+    rec = Recording()
+    s = run(cfg, rec)
+    dead, nd, mar = rec["dnn/N_dead_final"], rec["dnn/N_delta_final"], rec["dnn/margins"]
+    assert dead.shape == nd.shape == (2, 2)
+    assert np.all(dead[:, 0] > 0)                        # width 1: silent on some inputs
+    np.testing.assert_array_equal(dead, np.sum(mar == 1.0, axis=2))
+    assert np.all(dead <= nd)
+    live = (nd - dead).mean(0) / rec["dnn/N"]
+    np.testing.assert_allclose(s["N_dead_over_N"], dead.mean(0) / rec["dnn/N"])
+    assert (s["N_star"] != s["N_star"]) or rec["dnn/N"][0] < s["N_star"] < rec["dnn/N"][1]
+    assert live[1] == 0 and np.all(rec["dnn/steps"][:, 1] < 2000)
+
+
 # ----------------------------------------------------------------------------- determinism, vmap
 
 def test_same_seed_same_record_and_other_seed_differs():

@@ -76,12 +76,17 @@ def langevin_findings(run) -> list[Finding]:
 
 # ----------------------------------------------------------------------------- jamming sweep
 
-def ndelta_curve(run):
-    """(N [m], P, N_Delta/N [S, m]) of a jamming sweep, sorted by N, and the sort order."""
+def ndelta_curve(run, dead: bool = False):
+    """(N [m], P, N_Delta/N [S, m]) of a jamming sweep, sorted by N, and the sort order. N_Delta
+    counts the live unsatisfied constraints: the dead ones (f = 0 exactly, dnn/N_dead_final, in
+    records that have it) are left out; with dead=True the ratio is N_dead/N instead."""
     N = np.asarray(run["dnn/N"], float).ravel()
     P = float(np.ravel(run["dnn/P"])[0])
     order = np.argsort(N)
-    ratio = np.asarray(run["dnn/N_delta_final"], float).reshape(-1, N.size) / N[None, :]
+    nd = np.asarray(run["dnn/N_delta_final"], float).reshape(-1, N.size)
+    nz = (np.asarray(run["dnn/N_dead_final"], float).reshape(-1, N.size) if "dnn/N_dead_final" in run
+          else np.zeros_like(nd))
+    ratio = (nz if dead else nd - nz) / N[None, :]
     return N[order], P, ratio[:, order], order
 
 
@@ -100,13 +105,13 @@ def transition_index(run) -> int:
 
 
 def transition_margins(run):
-    """(margins at the width nearest the transition, flattened over samples; that N/P)."""
+    """(margins at the width nearest the transition, flattened over samples, the dead constraints'
+    Delta = 1 exactly left out; that N/P)."""
     N, P, _, order = ndelta_curve(run)
     j = transition_index(run)
     mar = np.asarray(run["dnn/margins"], float)
-    if mar.ndim == 2:            # [S, P]: a single width
-        return mar.ravel(), N[0] / P
-    return mar[:, order[j], :].ravel(), N[j] / P
+    mar = mar.ravel() if mar.ndim == 2 else mar[:, order[j], :].ravel()    # [S, P]: a single width
+    return mar[mar != 1.0], (N[0] if np.ndim(run["dnn/margins"]) == 2 else N[j]) / P
 
 
 def jamming_findings(run) -> list[Finding]:
@@ -131,6 +136,17 @@ def jamming_findings(run) -> list[Finding]:
     else:
         out.append(Finding("C0", "N_Delta/N just below N*", A.none(ns.note), A.PUBLISHED["C0_nets"].value,
                            "", A.PUBLISHED["C0_nets"].source))
+    if "dnn/N_dead_final" in run:
+        j = transition_index(run)
+        dead = ndelta_curve(run, dead=True)[2][:, j]
+        live = ratio[:, j]
+        with np.errstate(all="ignore"):
+            share = float(np.nanmean(dead) / (np.nanmean(dead) + np.nanmean(live)))
+        out.append(Finding("N_dead_over_N", "dead constraints per weight (f = 0 exactly), not counted",
+                           mean_sem(dead), None,
+                           f"at N/P = {N[j] / P:.3g} (the width nearest N*): {share:.0%} of the unsatisfied "
+                           "constraints are dead (zero gradient, no force); N* and C0 use the live ones",
+                           GEIGER))
     out += minima_findings(run)
     if "dnn/margins" in run:
         mar, xnp = transition_margins(run)
