@@ -68,7 +68,9 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "spheres/nonrattler": ((SAMPLE, "spheres.particle"),),
     "dnn/widths": (("dnn.widths",),), "dnn/N": ((), ("dnn.widths",)),
     "dnn/N_delta_final": ((SAMPLE, "dnn.widths"),), "dnn/loss_final": ((SAMPLE, "dnn.widths"),),
-    "dnn/N_dead_final": ((SAMPLE, "dnn.widths"),),
+    "dnn/N_dead_final": ((SAMPLE, "dnn.widths"),), "dnn/test_error_final": ((SAMPLE, "dnn.widths"),),
+    "dnn/ensemble_test_error": (("dnn.widths",),), "dnn/N_delta_steps": (("dnn.minimiser_step",),),
+    "dnn/N_live_at": ((SAMPLE, "dnn.widths", "dnn.minimiser_step"),),
     "dnn/steps": ((SAMPLE, "dnn.widths"),), "dnn/energy_final": ((SAMPLE, "dnn.widths"),),
     "dnn/minima_distances": ((SAMPLE, "dnn.widths", "dnn.other_sample"),),
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
@@ -93,6 +95,7 @@ _ONE = ("spheres/phi_J", "spheres/phi_lo", "spheres/phi_hi", "spheres/dphi", "sp
         "spheres/Z_excess", "spheres/contacts", "spheres/N_nonrattlers", "spheres/isostatic",
         "spheres/nonrattler", "spheres/fire_steps", "spheres/gaps", "dnn/N_delta", "dnn/train_acc",
         "dnn/test_acc", "dnn/margins", "dnn/N", "dnn/P", "dnn/widths", "dnn/N_delta_final", "dnn/N_dead_final",
+        "dnn/test_error_final", "dnn/ensemble_test_error", "dnn/N_delta_steps", "dnn/N_live_at",
         "dnn/steps", "dnn/N_star", "Q", "alpha2")
 UNITS: dict[str, str] = {
     "t": "{time}", "tw": "{time}", "energy": "{e}",

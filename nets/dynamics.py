@@ -238,7 +238,7 @@ class Dynamics:
 
 def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_steps: int,
                   delta_tol: float, check_every: int = 100, betas=(0.9, 0.999), eps=1e-12,
-                  progress=None, grad_tol: float = 1e-10):
+                  progress=None, grad_tol: float = 1e-10, observe=None):
     """T = 0 minimisation of K nets at once with Adam, step lr / (1 + step / decay_steps), of the
     energy loss + l2 |w|^2 / 2 (ens.l2). Checked every `check_every` steps, a sample stops (its
     weights freeze) at a minimum:
@@ -252,7 +252,8 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
       minimum w = 0, where the gradient l2 w shrinks geometrically, at a rate that Adam's step
       sets: tens of thousands of steps at lr 1e-3).
 
-    All stop at max_steps. Returns (W, steps [K]).
+    All stop at max_steps. `observe(t, W)`, when given, is called at every check (the
+    convergence of a finding with the minimisation length). Returns (W, steps [K]).
     """
     from nets.losses import n_dead, n_delta
     K = W.shape[0]
@@ -279,6 +280,8 @@ def adam_minimise(ens: Ensemble, W, X, Y, lr: float, decay_steps: float, max_ste
                     active &= (n_delta(f, Y, delta_tol) - n_dead(f)) > 0
                 if progress is not None:
                     progress(t)
+                if observe is not None:
+                    observe(t, W)
                 if not bool(active.any()):
                     break
     return W, steps

@@ -17,7 +17,11 @@ minimiser stops once every LIVE constraint is satisfied (nets.dynamics.adam_mini
 The minima: per width the energy E = loss + l2 |w|^2 / 2 of each sample's final weights
 (dnn/energy_final [S, m]; dnn/loss_final is the data loss alone) and the Euclidean distances
 between the samples' final weight vectors (dnn/minima_distances [S, m, S], samples first like
-dnn/margins). With shared_data the samples are minimisations of ONE landscape from different
+dnn/margins). Test error of each net (dnn/test_error_final [S, m]) and, with shared_data, of the
+ensemble average of their outputs (dnn/ensemble_test_error [m]): the generalisation cusp at N*
+(Spigler et al. 2019) and its removal by averaging (Geiger et al. 2020). The live N_Delta at
+log-spaced steps (dnn/N_delta_steps, dnn/N_live_at [S, m, steps]): N* against the minimisation
+length. With shared_data the samples are minimisations of ONE landscape from different
 initialisations, and the distances say whether they end in one minimum: topology trivialisation,
 where a large l2 leaves only w = 0 (loss 1/2, every Delta = 1; Kerr Winter & Janssen 2024,
 docs/science.md section 7). With l2 > 0 every width runs max_steps (a fitted net is no minimum).
@@ -32,7 +36,7 @@ from physics.observables import checkpoint, resume_state
 
 from nets.config import check_jamming_memory, count_weights
 from nets.dynamics import Ensemble, adam_minimise
-from nets.losses import LOSS_FUNCTIONS, margins, n_dead, n_delta
+from nets.losses import LOSS_FUNCTIONS, accuracy, margins, n_dead, n_delta
 from nets.models import Flat, build_model, init_flat
 from nets.setup import dtype_of, in_shape, load_data, resolve_device, sample_seeds
 
@@ -44,7 +48,8 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     widths = sorted(set(c["widths"]))
     m = len(widths)
     seeds = sample_seeds(c["seed"], c["first_sample"], K)
-    X, Y, _, _ = load_data(c, seeds, device, dtype)
+    X, Y, Xt, Yt = load_data(c, seeds, device, dtype)
+    shared = bool(c.get("shared_data"))
 
     sink.begin([], [], samples=K)
     Ns = []
@@ -58,6 +63,10 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     marg = np.full((K, m, P), np.nan)
     energy_final = np.full((K, m), np.nan)
     dist = np.full((K, m, K), np.nan)
+    test_error = np.full((K, m), np.nan)
+    ensemble_error = np.full(m, np.nan)
+    at = snapshot_steps(c["max_steps"])
+    live_at = np.full((K, m, at.size), np.nan)
     sink.put("dnn/widths", np.asarray(widths, np.int64))
     sink.put("dnn/N", np.asarray(Ns, np.int64))
     sink.put("dnn/P", np.int64(P))
@@ -74,12 +83,16 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
             energy_final[:], dist[:] = saved["energy_final"], saved["minima_distances"]
         if "N_dead_final" in saved:
             dead_final[:] = saved["N_dead_final"]
+        if "test_error" in saved:
+            test_error[:], ensemble_error[:], live_at[:] = (saved["test_error"], saved["ensemble_error"],
+                                                            saved["N_live_at"])
 
     def state(j):
         return {"widths_done": j + 1, "N_delta_final": nd_final.copy(), "loss_final": loss_final.copy(),
                 "steps": steps_used.copy(), "margins": marg.copy(),
                 "energy_final": energy_final.copy(), "minima_distances": dist.copy(),
-                "N_dead_final": dead_final.copy(),
+                "N_dead_final": dead_final.copy(), "test_error": test_error.copy(),
+                "ensemble_error": ensemble_error.copy(), "N_live_at": live_at.copy(),
                 "where": f"{j + 1} of {m} widths done"}
 
     for j, width in enumerate(widths):
@@ -95,8 +108,14 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         W0 = torch.stack([init_flat(flat, cj, g) for g in gens]).to(dtype)
         ens = Ensemble(model, flat, c["loss"], c["l2"])
         prog = (lambda t, j=j: progress(j * c["max_steps"] + t, total)) if progress else None
+        def observe(t, W, j=j):
+            k = np.searchsorted(at, t)
+            if k < at.size and at[k] == t:
+                f = ens.outputs(W, X)
+                live_at[:, j, k] = (n_delta(f, Y, c["delta_tol"]) - n_dead(f)).cpu().numpy()
+
         W, steps = adam_minimise(ens, W0, X, Y, c["min_lr"], c["decay_steps"], c["max_steps"],
-                                 c["delta_tol"], progress=prog)
+                                 c["delta_tol"], progress=prog, observe=observe)
         with torch.no_grad():
             f = ens.outputs(W, X)
             marg[:, j] = margins(f, Y).cpu().numpy()
@@ -106,6 +125,12 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
             energy_final[:, j] = loss_final[:, j] + 0.5 * c["l2"] * (W * W).sum(1).cpu().numpy()
             dist[:, j] = pairwise_distances(W).cpu().numpy()
             steps_used[:, j] = steps.cpu().numpy()
+            live = (nd_final[:, j] - dead_final[:, j])[:, None]
+            live_at[:, j] = np.where(np.isnan(live_at[:, j]), live, live_at[:, j])   # stopped: frozen
+            ft = ens.outputs(W, Xt)
+            test_error[:, j] = 1.0 - accuracy(ft, Yt).cpu().numpy()
+            if shared:        # one test set: the ensemble average of the K nets' outputs
+                ensemble_error[j] = 1.0 - float(accuracy(ft.mean(0), Yt[0]))
         sink.put("dnn/N_delta_final", nd_final)
         sink.put("dnn/N_dead_final", dead_final)
         sink.put("dnn/loss_final", loss_final)
@@ -113,6 +138,10 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         sink.put("dnn/minima_distances", dist)
         sink.put("dnn/margins", marg)
         sink.put("dnn/steps", steps_used)
+        sink.put("dnn/test_error_final", test_error)
+        sink.put("dnn/ensemble_test_error", ensemble_error)
+        sink.put("dnn/N_delta_steps", at)
+        sink.put("dnn/N_live_at", live_at)
         checkpoint(sink, j, lambda j=j: state(j))
         if progress is not None:
             progress((j + 1) * c["max_steps"], total)
@@ -124,6 +153,17 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
             "loss_final": loss_final.mean(0).tolist(), "energy_final": energy_final.mean(0).tolist(),
             "minima_distance": mean_pair_distance(dist).tolist(), "N_star": n_star,
             "N_star_over_P": n_star / P, "steps": steps_used.mean(0).tolist()}
+
+
+def snapshot_steps(max_steps: int, check_every: int = 100, per_decade: int = 4) -> np.ndarray:
+    """Steps at which the live N_Delta is recorded (dnn/N_live_at): log-spaced multiples of the
+    minimiser's check interval up to max_steps, so that N* can be shown converging with the
+    length of the minimisation."""
+    if max_steps < check_every:
+        return np.array([max_steps], np.int64)
+    decades = np.log10(max_steps / check_every)
+    s = check_every * np.round(np.logspace(0, decades, max(2, int(per_decade * decades) + 1)))
+    return np.unique(np.append(s[s <= max_steps], max_steps)).astype(np.int64)
 
 
 def pairwise_distances(W: torch.Tensor) -> torch.Tensor:

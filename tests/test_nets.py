@@ -191,6 +191,31 @@ def test_dead_constraints_are_counted_apart_and_do_not_keep_the_minimiser_runnin
     np.testing.assert_allclose(s["N_dead_over_N"], dead.mean(0) / rec["dnn/N"])
     assert (s["N_star"] != s["N_star"]) or rec["dnn/N"][0] < s["N_star"] < rec["dnn/N"][1]
     assert live[1] == 0 and np.all(rec["dnn/steps"][:, 1] < 2000)
+    # the live N_Delta against the minimisation length: non-increasing for the net that fits,
+    # its last entry the final count, steps log-spaced up to max_steps
+    at, live_at = rec["dnn/N_delta_steps"], rec["dnn/N_live_at"]
+    assert at[-1] == 2000 and np.all(np.diff(at) > 0) and live_at.shape == (2, 2, at.size)
+    np.testing.assert_array_equal(live_at[:, :, -1], nd - dead)
+    assert np.all(live_at[:, 1, -1] == 0) and np.all(live_at[:, 1, 0] >= live_at[:, 1, -1])
+    err = rec["dnn/test_error_final"]
+    assert err.shape == (2, 2) and np.all((err >= 0) & (err <= 1))
+    assert np.all(np.isnan(rec["dnn/ensemble_test_error"]))      # own data per sample: no ensemble
+
+
+def test_ensemble_test_error_is_the_error_of_the_mean_output_on_one_test_set():
+    """shared_data: the K nets see one training and one test set, so the ensemble average of their
+    outputs has a test error (teacher data: better than chance, like each net's)."""
+    import torch
+    from nets.setup import load_data, sample_seeds
+    cfg = default_config(protocol="jamming", P=40, P_test=200, d=4, depth=2, widths=[16], samples=3,
+                         max_steps=300, min_lr=1e-2, device="cpu", precision="float64",
+                         data="teacher", shared_data=True)
+    rec = Recording()
+    run(cfg, rec)
+    err, ens = rec["dnn/test_error_final"][:, 0], rec["dnn/ensemble_test_error"][0]
+    assert np.all((err >= 0) & (err < 0.5)) and 0 <= ens < 0.5     # teacher data: better than chance
+    _, _, Xt, Yt = load_data(cfg, sample_seeds(0, 0, 3), torch.device("cpu"), torch.float64)
+    assert torch.equal(Xt[0], Xt[2])                                 # one test set
 
 
 # ----------------------------------------------------------------------------- determinism, vmap
