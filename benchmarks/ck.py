@@ -3,6 +3,13 @@ adaptive grid (physics/ck.py) beside a fixed-grid Euler integrator, the O(n^3) c
 first (Numba too: physics/ck_kernels.euler_fixed_grid), measured in the same run.
 
     python benchmarks/ck.py [--quick]
+    python benchmarks/ck.py --long [--n-grid 256,512] [--tmax 1e7]
+
+--long: the accuracy at long times. For each grid size the solver runs with its divergence guard
+(physics.ck.Guard) to tmax and prints, at t = 1e4 ... tmax, the wall time beside the target
+(t = 1e7 in < 600 s), e(t) - e_inf beside the target (1e-4; e_inf is the analytic asymptote,
+physics.pspin_theory, so part of the difference is the true approach, ~ t^-0.55 measured up to
+t = 3e4), the largest rise of e(t) so far (0 in the exact solution) and where the guard stopped.
 
 The Euler integrator is timed where it gets there in reasonable time; beyond, its cost is
 extrapolated from the measured n^3 law and printed as such (with the memory its grid would need).
@@ -12,6 +19,7 @@ first order in h). Limits to meet on this 2-core machine: t = 1e4 in < 60 s, t =
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -20,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from physics.ck import CKSolver  # noqa: E402
+from physics import pspin_theory  # noqa: E402
+from physics.ck import CKSolver, Guard  # noqa: E402
 from physics.ck_kernels import euler_fixed_grid  # noqa: E402
 
 T, MIX = 0.5, {3: 1.0}
@@ -47,11 +56,47 @@ def euler(t_end, h):
     return time.perf_counter() - t0, e[-1], n
 
 
+def long_times(n, tmax, limit_s=600.0, target=1e-4):
+    """Rows of (t, wall, e - e_inf, rise) at t = 1e4, 1e4.5, ... up to tmax, and the guard's verdict."""
+    e_inf = pspin_theory.asymptotic_energy(T, MIX)
+    s = CKSolver(MIX, T, n=n)
+    s.step()                                         # compile outside the clock
+    s, guard = CKSolver(MIX, T, n=n), Guard(T, MIX)
+    marks = [10.0 ** (k / 2) for k in range(8, 2 * int(math.log10(tmax)) + 1)]
+    print(f"\n  n = {n}: e(t) - e_inf against the target {target:g}, wall time against {limit_s:.0f} s at t = {tmax:g}")
+    print(f"  {'t':>9}  {'wall':>9}  {'e - e_inf':>11}  {'largest rise':>12}")
+    t0, why, worst = time.perf_counter(), None, 0.0
+    while s.t < tmax and marks:
+        s.step()
+        why = guard.check(s)
+        if why is not None:
+            break
+        worst = max(worst, s.e[s.i] - guard.e_min)
+        while marks and s.t >= marks[0]:
+            d = s.e[s.i] - e_inf
+            ok = "within target" if abs(d) <= target else "off target"
+            print(f"  {s.t:9.3g}  {time.perf_counter() - t0:7.1f} s  {d:+11.2e}  {worst:12.1e}  {ok}")
+            marks.pop(0)
+    wall = time.perf_counter() - t0
+    if why is not None:
+        print(f"  STOPPED by the guard at t = {s.t:.4g} after {wall:.1f} s: {why}")
+    else:
+        print(f"  reached t = {s.t:.4g} in {wall:.1f} s ({'within' if wall < limit_s else 'OVER'} the {limit_s:.0f} s limit)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="only t = 1e3 and 1e4 for the adaptive grid")
-    ap.add_argument("--n-grid", type=int, default=512, help="adaptive grid size (default 512)")
+    ap.add_argument("--n-grid", default="512", help="adaptive grid size (default 512; --long: a list, '256,512')")
+    ap.add_argument("--long", action="store_true", help="accuracy at long times with the divergence guard")
+    ap.add_argument("--tmax", type=float, default=1e7, help="--long: the final time (default 1e7)")
     args = ap.parse_args()
+    if args.long:
+        print(f"CK equations, p = 3, T = {T}: accuracy at long times (Numba, one core)")
+        for n in (int(v) for v in args.n_grid.split(",")):
+            long_times(n, args.tmax)
+        return
+    args.n_grid = int(args.n_grid)
     targets = [1e3, 1e4] if args.quick else [1e3, 1e4, 1e5]
     h = 0.05
     print(f"CK equations, p = 3, T = {T}: time to reach t (2 cores, Numba)\n")

@@ -59,6 +59,7 @@ def ck(run):
     plot_energy(ax[0, 0], run, label="CK", asymptote=th["e_inf"])
     ax[0, 0].legend(loc="best")
     e = run["energy"][0]
+    e = e[np.isfinite(e)]              # a diverged record (ck/diverged_at) stops early
     if np.all(e[len(e) // 2:] > th["e_inf"]):
         plot_energy(ax[0, 1], run, label="CK", asymptote=th["e_inf"], subtract=True)
         ax[0, 1].set_xscale("log")
@@ -76,6 +77,12 @@ def ck(run):
     else:
         _no_fdt(ax[0, 3])
     fig.suptitle(f"Cugliandolo-Kurchan dynamics (N = infinity), T = {T:g}", fontsize=10)
+    if "ck/diverged_at" in run:
+        td = float(run["ck/diverged_at"])
+        ax[0, 0].axvline(td, color="r", lw=1.0, ls="--", label=f"solver diverged, t = {td:.4g}")
+        ax[0, 0].legend(loc="best")
+        fig.suptitle(f"Cugliandolo-Kurchan dynamics (N = infinity), T = {T:g}: SOLVER DIVERGED at "
+                     f"t = {td:.4g}, nothing recorded after it", fontsize=10, color="r")
     return fig
 
 

@@ -24,11 +24,23 @@ Accuracy and cost (p = 3, T = 0.5, this 2-core machine, benchmarks/ck.py): n = 5
 t = 1e4 in ~20 s and t = 1e5 in ~35 s. At t = 1024, n = 512 and n = 1024 differ by <= 4.5e-4 in
 C(t, t_w) (t_w = 10.24, 40.96, 163.84) and 2e-5 in e; convergence is about first order in 1/n
 (n = 256 vs 512: 3.5e-3). At t = 51.2 the n = 512 solution is within 2e-3 of a fixed-grid Euler
-solution extrapolated to h -> 0. The copy of the nearest-diagonal entries is the main limit: at
-t >~ 4e4 (n = 512) e(t) stops decreasing about 4e-4 above e_inf.
+solution extrapolated to h -> 0.
+
+Long times (measured 2026-11-28, docs/performance.md sec. 3, `benchmarks/ck.py --long`): n = 512
+and 1024 agree within 5e-5 in e up to t = 3e4 (e - e_inf = 7.3e-4 there), but then e(t) turns back
+up, from t ~ 2e4 (n = 256), 4e4 (n = 512), 1e5 (n = 1024), and the solution later blows up (e far
+below e_inf, C(t, t - tau) collapsing) at t = 1.9e6, 5.2e5, 7.9e5. The first sign is a lag profile
+that is not monotone next to the diagonal: the copied entry C(t, t - h) falls below the solved
+C(t, t - 3h) (n = 256, t = 2.1e4: 0.64494 against 0.64587). More copied entries (n_copy 8 to 64) make it worse; n_copy = 2, a drift added to the
+copies, extrapolating the strip in ln(lag) at each doubling, or centroid corrections in the
+near-diagonal cells did not cure it (see the performance notes). So a run stops where a physical
+bound breaks (physics/ck_guard.py): it never returns a diverged solution silently.
 
 run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
 sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
+A run the guard stops also records ck/diverged_at (the time of the first bad row), ck/valid_until
+(the last good grid time: nothing later is recorded) and ck/diverged (the bound it broke); the
+findings, `show` and the quick look say so, and `ck` exits with code 1.
 Two-time values at lags t - t_w shorter than two grid steps (sub-grid: only where a measurement
 time falls just after a waiting time) are left NaN.
 """
@@ -42,6 +54,7 @@ from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
 from physics.ck_config import (  # noqa: F401 (the interface: schema, config, validation)
     SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, validate)
+from physics.ck_guard import C_TOL, E_TOL, MONO_TOL, R_TOL, Guard  # noqa: F401
 from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
 
 
@@ -296,6 +309,7 @@ def run(config: dict, sink, progress=None) -> dict:
     solver = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
                       n_copy=int(config["n_copy"]), tol=float(config["tol"]),
                       max_iter=int(config["max_iter"]))
+    guard = Guard(T, mix)
     sink.begin(sch.t, sch.tw, samples=1)
     nt, nw = sch.nt, sch.nw
     R_out = np.full((1, nw, nt), np.nan)
@@ -311,17 +325,25 @@ def run(config: dict, sink, progress=None) -> dict:
         k, done, last_put = int(saved["k"]), int(saved["done"]), int(saved["last_put"])
         tw_pending = [float(w) for w in saved["tw_pending"]]
         R_out[...] = saved["R"]
+        guard.e_min = float(saved.get("e_min", guard.e_min))
         total = done + solver.rows_to(tmax)
 
     def state():
         return {"solver": solver.state(), "k": k, "done": done, "last_put": last_put,
-                "tw_pending": list(tw_pending), "R": R_out.copy(), "where": f"t = {solver.t:g}"}
+                "tw_pending": list(tw_pending), "R": R_out.copy(), "e_min": guard.e_min,
+                "where": f"t = {solver.t:g}"}
 
+    diverged = None
     while k < nt:
         solver.step()
         done += 1
         i, h = solver.i, solver.h
         t_i = i * h
+        why = guard.check(solver)
+        if why is not None:         # stop: keep the rows before this one, say so in the record
+            diverged = (t_i, (i - 1) * h, why)
+            solver.i -= 1
+            break
         while tw_pending and abs(tw_pending[0] - t_i) <= 1e-9 * max(t_i, 1.0):
             solver.add_probe(tw_pending.pop(0))
         while k < nt and sch.t[k] <= t_i * (1 + 1e-12):
@@ -355,6 +377,10 @@ def run(config: dict, sink, progress=None) -> dict:
             sink.put("ck/R", R_out)
         checkpoint(sink, k - 1, state)
     sink.put("ck/R", R_out)
+    if diverged is not None:
+        sink.put("ck/diverged_at", diverged[0])
+        sink.put("ck/valid_until", diverged[1])
+        sink.put("ck/diverged", diverged[2])
     gt, gC, gR = solver.grid()
     sink.put("ck/grid_t", gt)
     sink.put("ck/grid_C", gC)
@@ -362,4 +388,6 @@ def run(config: dict, sink, progress=None) -> dict:
     th = theory.summary(T, mix)
     return {"e_final": float(solver.e[solver.i]), "t_final": float(solver.t), "e_inf": th["e_inf"],
             "q_EA": th["q_EA"], "x": th["x"], "T_d": th["T_d"], "doublings": solver.doublings,
-            "iterations_per_row": solver.iterations / max(done, 1)}
+            "iterations_per_row": solver.iterations / max(done, 1),
+            "diverged_at": None if diverged is None else diverged[0],
+            "diverged": None if diverged is None else diverged[2]}

@@ -222,6 +222,105 @@ def test_validate_rejects_bad_config():
         ck.default_config(nonsense=1)
 
 
+# ----------------------------------------------------------------------------- divergence guard
+
+def test_guard_names_each_broken_bound():
+    """physics.ck.Guard on a sound row says nothing; each bound broken by hand is named."""
+    th = theory.summary(0.5, {3: 1.0})
+    s = ck.CKSolver({3: 1.0}, 0.5, n=64)
+    for _ in range(20):
+        s.step()
+    g = ck.Guard(0.5, {3: 1.0})
+    assert g.monotone and g.e_floor == th["e_inf"] - ck.E_TOL
+    assert g.check(s) is None
+    i = s.i
+    cases = [("C", (i, 0), 1.0 + 10 * ck.C_TOL, "|C"), ("C", (i, 1), np.nan, "non-finite"),
+             ("W", (i, 1), -10 * ck.R_TOL * s.W[i].max(), "R(t, t') < 0"),
+             ("e", (i,), th["e_inf"] - 2 * ck.E_TOL, "below the asymptote"),
+             ("e", (i,), g.e_min + 2 * ck.MONO_TOL, "rose above its minimum")]
+    for name, idx, bad, word in cases:
+        a = getattr(s, name)
+        keep = a[idx]
+        a[idx] = bad
+        fresh = ck.Guard(0.5, {3: 1.0})
+        fresh.e_min = g.e_min                   # the minimum of e over the rows before this one
+        why = fresh.check(s)
+        a[idx] = keep
+        assert why is not None and word in why, (name, why)
+    # within the tolerances nothing is said: a rise of half MONO_TOL, C = 1 + C_TOL / 2
+    keep_e, keep_c = s.e[i], s.C[i, 0]
+    s.e[i], s.C[i, 0] = g.e_min + 0.5 * ck.MONO_TOL, 1.0 + 0.5 * ck.C_TOL
+    fresh = ck.Guard(0.5, {3: 1.0})
+    fresh.e_min = g.e_min
+    assert fresh.check(s) is None
+    s.e[i], s.C[i, 0] = keep_e, keep_c
+    # above T_d a rising e is not checked (only e >= e_inf - E_TOL is)
+    assert not ck.Guard(1.0, {3: 1.0}).monotone
+
+
+def test_guard_stops_a_diverging_run_and_says_so(tmp_path):
+    """A grid far too coarse (n = 64, h0 = 0.01) makes e(t) turn up at t ~ 1e3: the run stops at
+    the first bad row, keeps the times before it, and the record, `show` and the command say so."""
+    from commands.ck import command
+    from commands.show import command as show
+    cfg = ck.default_config(T=0.5, tmax=1e5, n_grid=64, h0=0.01, tw=[10.0, 100.0])
+    rec = Recording()
+    summary = ck.run(cfg, rec)
+    t_bad, t_ok = float(rec["ck/diverged_at"]), float(rec["ck/valid_until"])
+    assert summary["diverged_at"] == t_bad and 100.0 < t_ok < t_bad < 1e4
+    assert "rose above its minimum" in str(rec["ck/diverged"])
+    e, t = rec["energy"][0], rec["t"]
+    assert np.isfinite(e[t <= t_ok]).all() and np.isnan(e[t > t_ok]).all()
+    # what was kept is the undisturbed solution: the same as a run stopped before the divergence
+    rec2 = Recording()
+    ck.run(ck.default_config(T=0.5, tmax=600.0, n_grid=64, h0=0.01, tw=[10.0, 100.0]), rec2)
+    common, i1, i2 = np.intersect1d(t, rec2["t"], return_indices=True)
+    assert len(common) > 20
+    np.testing.assert_array_equal(rec2["energy"][0][i2], e[i1])
+    r = CliRunner().invoke(command, ["--T", "0.5", "--tmax", "1e5", "--n-grid", "64", "--h0", "0.01",
+                                     "--tw", "10,100", "--out", str(tmp_path)])
+    assert r.exit_code == 1, r.output
+    assert "SOLVER DIVERGED" in r.output and "Traceback" not in r.output
+    assert r.output.strip().splitlines()[-1].startswith("Error: SOLVER DIVERGED at t = ")
+    assert list(tmp_path.glob("ck-*.png"))
+    rec_path = str(next(tmp_path.glob("ck-*.h5")))
+    r = CliRunner().invoke(show, [rec_path])
+    assert r.exit_code == 0 and "SOLVER DIVERGED" in r.output, r.output
+    r = CliRunner().invoke(show, ["--json", rec_path])
+    assert '"diverged_at": ' + repr(t_bad) in r.output, r.output
+
+
+def test_guard_catches_an_injected_nan(monkeypatch):
+    """A NaN put into one row (through the kernel the solver calls) ends the run at that row."""
+    real = ck.solve_row
+
+    def poisoned(i, h, *args):
+        out = real(i, h, *args)
+        if i * h > 3.0:
+            args[1][i, 0] = np.nan          # C[i, 0]
+        return out
+    monkeypatch.setattr(ck, "solve_row", poisoned)
+    rec = Recording()
+    summary = ck.run(ck.default_config(T=0.5, tmax=20.0, n_grid=64), rec)
+    assert 3.0 < summary["diverged_at"] < 3.2 and "non-finite" in summary["diverged"]
+    assert np.isfinite(rec["ck/grid_C"]).all()       # the bad row is not in the kept grid
+
+
+def test_guard_leaves_a_sound_run_unchanged(monkeypatch):
+    """A sound run is not flagged, and its record is the same, bit for bit, without the guard."""
+    kw = dict(T=0.5, tmax=1000.0, n_grid=256, tw=[1.0, 10.0, 100.0])
+    rec, summary = solve(**kw)
+    assert "ck/diverged_at" not in rec and summary["diverged_at"] is None
+    monkeypatch.setattr(ck.Guard, "check", lambda self, s: None)
+    bare = Recording()
+    ck.run(ck.default_config(**kw), bare)
+    assert sorted(bare.data) == sorted(rec.data)
+    for name in rec.data:
+        np.testing.assert_array_equal(bare[name], rec[name], err_msg=name)
+    for kw in (dict(T=1.0, tmax=200.0, n_grid=128, tw=[10.0, 40.0]), dict(T=0.0, tmax=1000.0, n_grid=256)):
+        assert "ck/diverged_at" not in solve(**kw)[0]
+
+
 # ----------------------------------------------------------------------------- long checks
 
 @pytest.mark.slow

@@ -64,6 +64,7 @@ TOLERANCES = {
     # "partly" within three times that. Keys absent here (analytic values, texts) get none.
     "e_final": (0.02, False),         # an asymptote approached as t^-2/3: within 0.02 of it
     "e_finite_n": (0.01, False),      # p-spin minus CK at the same t: -> 0 as N grows
+    "e_rise": (1e-4, False),          # CK below T_d: e(t) decreases; a larger rise is lost accuracy
     "plateau_q": (0.03, False),       # approaches q_EA from above as tw grows
     "fdt_slope_x": (0.05, False),
     "fdt_break_q": (0.05, False),

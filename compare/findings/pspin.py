@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from compare.findings.base import Finding, analytic, config_value, mean_sem
+from compare.findings.base import TOLERANCES, Finding, analytic, config_value, mean_sem
 from physics import analysis as A
 from physics import pspin_theory as theory
 
@@ -26,10 +26,21 @@ def model_text(run) -> str:
     return "f(q) = (1/2)(" + " + ".join(f"{w:g} q^{p}" for p, w in sorted(mix.items())) + ")"
 
 
+def diverged(run) -> str:
+    """The line saying where and why a CK record's solution diverged (physics.ck.Guard), or ""."""
+    if run.system != "ck" or "ck/diverged_at" not in run:
+        return ""
+    why = f": {run['ck/diverged']}" if "ck/diverged" in run else ""
+    return (f"SOLVER DIVERGED at t = {float(run['ck/diverged_at']):.6g}{why}; the record holds "
+            f"t <= {float(run['ck/valid_until']):.6g} only")
+
+
 def title(run) -> str:
     c = run.config
     if run.system == "ck":
-        return f"CK dynamics (N = infinity), {model_text(run)}, T = {c['T']:g}, tmax = {c.get('tmax', float(run['t'][-1])):g}"
+        bad = diverged(run)
+        return (f"CK dynamics (N = infinity), {model_text(run)}, T = {c['T']:g}, "
+                f"tmax = {c.get('tmax', float(run['t'][-1])):g}" + (f" !! {bad}" if bad else ""))
     return (f"spherical p-spin, {model_text(run)}, N = {c.get('N', '?')}, T = {c['T']:g}, "
             f"{c.get('samples', np.shape(run['energy'])[0])} sample(s)")
 
@@ -41,8 +52,16 @@ def pspin_findings(run) -> list[Finding]:
     th = theory.summary(T, mix)
     below = 0 < T < th["T_d"]
     t = np.asarray(run["t"], float)
-    out = [analytic("T_d", "T_d (dynamical temperature)", th["T_d"], source=CK_SOURCE)]
-    e = mean_sem(np.asarray(run["energy"], float)[:, -1])
+    out = []
+    if diverged(run):
+        out.append(Finding("diverged_at", "!! SOLVER DIVERGED at t", A.Estimate(float(run["ck/diverged_at"])),
+                           None, f"{run['ck/diverged'] if 'ck/diverged' in run else ''}; the record holds "
+                           f"t <= {float(run['ck/valid_until']):.6g} only (physics.ck.Guard)"))
+    out.append(analytic("T_d", "T_d (dynamical temperature)", th["T_d"], source=CK_SOURCE))
+    energy = np.asarray(run["energy"], float)
+    last = np.flatnonzero(np.isfinite(energy).any(axis=0))     # a diverged CK record stops early
+    kl = int(last[-1]) if last.size else -1
+    e = mean_sem(energy[:, kl])
     if T == 0:
         exp, what = th["e_th"], "threshold e_th (N = infinity; finite N stops above it)"
     elif below:
@@ -50,7 +69,9 @@ def pspin_findings(run) -> list[Finding]:
     else:
         exp, what = th["e_inf"], "equilibrium -f(1)/T"
     out.append(Finding("e_final", "energy per spin e(t_max)", e, exp,
-                       f"e at t = {t[-1]:.4g}, mean over samples; expected: {what}", CK_SOURCE))
+                       f"e at t = {t[kl]:.4g}, mean over samples; expected: {what}", CK_SOURCE))
+    if run.system == "ck" and T < th["T_d"]:
+        out.append(energy_rise(t, energy[0]))
     if run.system == "pspin" and T > th["T_d"] and "N" in run.config:
         from physics.pspin import finite_size_equilibrium_energy
         out.append(analytic("e_equilibrium_finite_n", "  equilibrium energy at this N",
@@ -76,9 +97,28 @@ def pspin_findings(run) -> list[Finding]:
                                CK_SOURCE))
     mu_name = f"{run.system}/mu"
     if mu_name in run:
-        out.append(Finding("mu_final", "Lagrange multiplier mu(t_max)", mean_sem(np.asarray(run[mu_name])[:, -1]),
+        out.append(Finding("mu_final", "Lagrange multiplier mu(t_max)", mean_sem(np.asarray(run[mu_name])[:, kl]),
                            None, "T - sum_p p e_p (keeps |s|^2 = N)"))
     return out
+
+
+def energy_rise(t, e) -> Finding:
+    """Below T_d the CK energy decreases: its largest rise above its running minimum measures
+    where the solver lost accuracy (physics.ck.Guard stops the run at a rise of MONO_TOL; this
+    finding is judged against 0 with a tolerance ten times smaller, TOLERANCES["e_rise"])."""
+    ok = np.isfinite(e)
+    t, e = np.asarray(t, float)[ok], np.asarray(e, float)[ok]
+    if e.size < 2:
+        return Finding("e_rise", "largest rise of e(t) (decreases below T_d)", A.none("no energies"), 0.0)
+    rise = e - np.minimum.accumulate(e)
+    k = int(np.argmax(rise))
+    tol = TOLERANCES["e_rise"][0]
+    late = np.flatnonzero(rise > tol)
+    where = (f"; above {tol:g} from t = {t[late[0]]:.3g}: values after it are less accurate than that"
+             if late.size else "")
+    return Finding("e_rise", "largest rise of e(t) (decreases below T_d)",
+                   A.Estimate(float(rise[k]), note=f"at t = {t[k]:.3g}"), 0.0,
+                   f"max over t of e(t) - min_(s <= t) e(s), at t = {t[k]:.3g}{where}", CK_SOURCE)
 
 
 def beside_ck(ps, ck) -> list[Finding]:
