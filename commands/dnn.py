@@ -45,13 +45,13 @@ def _base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss
 @click.group(invoke_without_command=True)
 @schema_options(SCHEMA, ["width"])
 @data_options("langevin")
-@schema_options(SCHEMA, ["model", "dynamics", "T", "lr", "tmax", "tw", "batch", "momentum", "h", "l2",
-                         "hessian_k"])
+@schema_options(SCHEMA, ["model", "outputs", "dynamics", "T", "lr", "tmax", "tw", "batch", "momentum", "h",
+                         "l2", "hessian_k"])
 @common_options(default_samples=2, schema=SCHEMA)
 @click.pass_context
 def command(ctx, width, P, d, data, data_dir, shared_data, depth, activation, bias, init, loss, device,
-            precision, threads, model, dynamics, T, lr, tmax, tw, batch, momentum, h, l2, hessian_k, out, seed, samples,
-            force):
+            precision, threads, model, outputs, dynamics, T, lr, tmax, tw, batch, momentum, h, l2, hessian_k, out,
+            seed, samples, force):
     """Deep nets under Langevin dynamics, measured with the physics' observables.
 
     With no subcommand: train SAMPLES nets at once (vmapped) on P points with the given loss and
@@ -65,7 +65,7 @@ def command(ctx, width, P, d, data, data_dir, shared_data, depth, activation, bi
 
     cfg = default_config(**_base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss,
                                  device, precision, seed, samples, threads),
-                         protocol="langevin", width=width, model=model, dynamics=dynamics, T=T,
+                         protocol="langevin", width=width, model=model, outputs=outputs, dynamics=dynamics, T=T,
                          lr=lr, tmax=tmax, tw=tw, batch=batch,
                          momentum=momentum, h=h, l2=l2, hessian_k=hessian_k)
     rec = run_into_record("dnn", cfg, run, out, force, f"dnn width {width}")

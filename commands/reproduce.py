@@ -14,6 +14,11 @@ PAPER_HELP = {
                                 "CK equations, and the finite-N p-spin converging to them",
     "kerr-winter-2024": "nets under Langevin dynamics beside the p-spin: tau(T), the power law of Q, "
                         "time-temperature superposition, caging, aging, chi_4, trivialisation by L2",
+    "geiger-2019": "jamming of nets beside soft spheres and ellipses: N* against P and depth, the "
+                   "critical margins at N*, hypostatic ellipses, the generalisation cusp",
+    "baity-jesi-2018": "SGD on Freeman & Bruna's one-hidden-layer net: the three regimes (t1, t2), "
+                       "the late msd exponent, the under-parametrised plateau, beside the trap model "
+                       "and the p-spin's plateau",
 }
 
 

@@ -76,6 +76,15 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "dnn/margins": ((SAMPLE, "dnn.point"), (SAMPLE, "dnn.widths", "dnn.point")),
     "dnn/hessian_eigs": ((SAMPLE, "dnn.mode"),),
     "trap/jumps": _PER_TIME,
+    "barriers/s_linear": (("barriers.image",),), "barriers/pairs": (("barriers.pair", "barriers.end"),),
+    **{f"barriers/{k}": ((SAMPLE, "barriers.pair", "barriers.image"),)
+       for k in ("linear_energy", "neb_energy", "neb_s")},
+    **{f"barriers/{k}": ((SAMPLE, "barriers.pair"),)
+       for k in ("linear_barrier", "neb_barrier", "neb_converged", "neb_iterations", "neb_climbing",
+                 "neb_max_force", "neb_max_perp_force", "overlap", "distance")},
+    **{f"barriers/{k}": ((SAMPLE, "barriers.minimum"),)
+       for k in ("minima_energy", "minima_gradient", "minima_converged", "minima_N_delta",
+                 "minima_adam_steps")},
     "vanhove": ((SAMPLE, TW, T, "vanhove_u"),), "vanhove_u": (("vanhove_u",),),
 }
 """Layouts by dataset name (rule 2); the per-sample scalars of the systems ([S]) need none."""
@@ -90,6 +99,17 @@ SYSTEM_UNITS = {   # docs/science.md: 1 (time, energy), 2.2 (p-spin), 3.1 (spher
 SYSTEM_UNITS["ck"] = SYSTEM_UNITS["pspin"]   # the N = infinity p-spin
 SYSTEM_UNITS["trap"] = {"time": "tau_0", "energy": "T_g", "e": "T_g (minus the mean trap depth)",
                         "length2": "1"}      # docs/science.md 10: C = Pi, a probability
+SYSTEM_UNITS["ellipses"] = {"time": "b^2 / (mu eps) (b: the small minor axis)", "energy": "eps",
+                            "e": "eps per particle", "length2": "b^2"}   # docs/science.md 3.5
+ELLIPSES_NAMED = {
+    **{f"ellipses/{k}": ((SAMPLE, "ellipses.mode"),) for k in ("hessian_eigenvalues", "stiffness_eigenvalues")},
+    "ellipses/positions": ((SAMPLE, "ellipses.particle", "ellipses.coordinate"),),
+    "ellipses/axes": ((SAMPLE, "ellipses.particle", "ellipses.semi_axis"),),
+    **{f"ellipses/{k}": ((SAMPLE, "ellipses.particle"),) for k in ("nonrattler", "z")},
+}
+NAMED.update(ELLIPSES_NAMED)
+SYSTEM_UNITS["barriers"] = {"time": "", "energy": "J (p-spin) or loss (nets)",   # docs/science.md 10
+                            "e": "H/N in J per spin (p-spin) or the loss (nets)", "length2": "1"}
 
 _ONE = ("spheres/phi_J", "spheres/phi_lo", "spheres/phi_hi", "spheres/dphi", "spheres/Z",
         "spheres/Z_excess", "spheres/contacts", "spheres/N_nonrattlers", "spheres/isostatic",
@@ -110,7 +130,17 @@ UNITS: dict[str, str] = {
     "dnn/minima_distances": "1",     # a distance in weight space
     "dnn/diverged_at": "{time}", "dnn/dead_at": "{time}",
     "trap/jumps": "1",               # mean number of jumps per walker
+    **{f"barriers/{k}": "{e}" for k in ("linear_energy", "neb_energy", "linear_barrier",
+                                        "neb_barrier", "minima_energy")},
+    **{f"barriers/{k}": "1" for k in ("s_linear", "neb_s", "overlap", "distance", "neb_converged",
+                                      "minima_converged", "extensive", "n_dof")},
     "vanhove": "1", "vanhove_u": "1",   # density of u = dx / rms(dx), and u itself
+    **{f"ellipses/{k}": "1" for k in ("phi_J", "phi_lo", "phi_hi", "Z", "Z_iso", "contacts",
+                                      "N_nonrattlers", "quartic_modes", "deficit", "self_stresses",
+                                      "hessian_low_modes", "fire_steps", "nonrattler", "z")},
+    "ellipses/energy_J": "{e}", "ellipses/box": "b", "ellipses/axes": "b",
+    "ellipses/positions": "b (x, y), rad (theta)",
+    "ellipses/hessian_eigenvalues": "eps / b^2", "ellipses/stiffness_eigenvalues": "eps / b^2",
     **{name: "1" for name in _ONE},
 }
 """Unit templates by dataset name, filled by units_of."""

@@ -16,7 +16,8 @@ def quick_look(run) -> Path:
     """Draw the record's quick look and save it as <record>.png; returns the path."""
     proto = run.config.get("protocol")
     draw = {"pspin": pspin, "ck": ck, "spheres": spheres_jam if proto == "jam" else spheres_age,
-            "dnn": dnn_jamming if proto == "jamming" else dnn_langevin, "trap": trap}[run.system]
+            "dnn": dnn_jamming if proto == "jamming" else dnn_langevin, "trap": trap,
+            "barriers": barriers, "ellipses": ellipses_jam if proto == "jam" else ellipses_age}[run.system]
     return save(draw(run), run.path.with_suffix(".png"))
 
 
@@ -174,6 +175,21 @@ def spheres_age(run):
     return fig
 
 
+# ----------------------------------------------------------------------------- ellipses
+
+def ellipses_jam(run):
+    from compare.quicklook_ellipses import ellipses_jam as draw   # its own module (size)
+    return draw(run)
+
+
+def ellipses_age(run):
+    cfg = run.config
+    fig = spheres_age(run)
+    fig.axes[0].set_title(f"ellipses alpha = {float(cfg['alpha']):g}, $\\phi$ = {cfg['phi']:g}, "
+                          f"T = {cfg['T']:g}, N = {cfg['N']}", fontsize=9)
+    return fig
+
+
 # ----------------------------------------------------------------------------- nets
 
 def dnn_langevin(run):
@@ -205,8 +221,12 @@ def dnn_langevin(run):
     a = ax[1, 2]
     a.hist(m[np.isfinite(m)], bins=60, color="0.4")
     a.axvline(0, color="k", ls="--", lw=0.8)
-    a.set_xlabel(r"final margin $\Delta_\mu = 1 - y_\mu f(x_\mu)$"); a.set_ylabel("count")
-    a.set_title(r"margins ($\Delta > 0$: unsatisfied)")
+    if int(cfg.get("outputs", 1)) > 1:      # one output per class (nets/losses.py)
+        a.set_xlabel(r"final margin $\Delta_\mu = \max_{c \neq y} f_c - f_{y_\mu}$"); a.set_ylabel("count")
+        a.set_title(r"margins ($\Delta > 0$: misclassified)")
+    else:
+        a.set_xlabel(r"final margin $\Delta_\mu = 1 - y_\mu f(x_\mu)$"); a.set_ylabel("count")
+        a.set_title(r"margins ($\Delta > 0$: unsatisfied)")
     fig.suptitle(f"dnn width {cfg.get('width', '?')} depth {cfg.get('depth', '?')}, N = {N}, "
                  f"P = {int(np.ravel(run['dnn/P'])[0])}, T = {T:g}, lr = {cfg.get('lr', float('nan')):g}, "
                  f"{run['energy'].shape[0]} samples")
@@ -278,3 +298,58 @@ def trap(run):
         a.legend(loc="best")
     fig.suptitle(title(run), fontsize=10)
     return fig
+
+
+# ----------------------------------------------------------------------------- barriers
+
+def barriers(run, max_pairs: int = 8):
+    """Energy along s for the straight (great-circle) path, dashed, and the NEB path, solid, per
+    pair of sample 0 (the climbing image marked); every pair's two barriers beside each other."""
+    from compare.findings.barriers import title
+    dnn = run.config.get("protocol") == "dnn"
+    lin, neb = run["barriers/linear_energy"], run["barriers/neb_energy"]
+    s_lin, s_neb = run["barriers/s_linear"], run["barriers/neb_s"]
+    clb = np.asarray(run["barriers/neb_climbing"])
+    fig, ax = figure(2, 1, width=4.6)
+    straight = "straight line" if dnn else "great circle"
+    for j in range(min(lin.shape[1], max_pairs)):
+        col = f"C{j % 10}"
+        a, b = np.ravel(run["barriers/pairs"][j])
+        ax[0, 0].plot(s_lin, lin[0, j], ls="--", color=col, lw=1.0)
+        if np.isfinite(neb[0, j]).any():
+            ax[0, 0].plot(s_neb[0, j], neb[0, j], "-", color=col, marker="o", ms=2.5, lw=1.2,
+                          label=f"minima {a}-{b}")
+            if clb[0, j] > 0:
+                ax[0, 0].plot(s_neb[0, j, clb[0, j]], neb[0, j, clb[0, j]], "*", color=col, ms=9)
+    ax[0, 0].plot([], [], "k--", lw=1.0, label=straight)
+    ax[0, 0].plot([], [], "k-", lw=1.2, label="NEB (star: climbing image)")
+    ylab = "training loss $L$" if dnn else "energy per spin $H/N$"
+    ax[0, 0].set(xlabel="path coordinate $s$ (arc length fraction)", ylabel=ylab,
+                 title="sample 0" + (f", first {max_pairs} pairs" if lin.shape[1] > max_pairs else ""))
+    if dnn:          # a loss >= 0 that may be ~1e-9 along the band: logarithmic above 1e-6
+        ax[0, 0].set_yscale("symlog", linthresh=1e-6)
+        ax[0, 0].set_ylim(bottom=0.0)
+        ax[0, 0].legend(loc="best", fontsize=7, ncol=2)
+    else:
+        lo, hi = ax[0, 0].get_ylim()
+        ax[0, 0].set_ylim(lo - 0.45 * (hi - lo), hi)     # room for the legend below the curves
+        ax[0, 0].legend(loc="lower center", fontsize=7, ncol=2)
+    bl = np.ravel(run["barriers/linear_barrier"])
+    bn = np.ravel(run["barriers/neb_barrier"])
+    k = np.arange(bl.size)
+    ax[0, 1].plot(k, bl, "s", mfc="none", color="C0", label=straight)
+    if np.isfinite(bn).any():
+        ax[0, 1].plot(k, bn, "o", color="C3", label="NEB")
+    ax[0, 1].set(xlabel="pair (all samples)", ylabel="barrier " + ("$\\Delta L$ (loss)" if dnn else "$\\Delta e$ per spin"),
+                 title="max over the path minus the larger end")
+    pos = np.concatenate([bl[bl > 0], bn[np.isfinite(bn) & (bn > 0)]])
+    allv = np.concatenate([bl[np.isfinite(bl)], bn[np.isfinite(bn)]])
+    if pos.size and pos.size == allv.size:
+        ax[0, 1].set_yscale("log")                       # minor ticks labelled on a short range
+    else:                                                # a barrier of 0: linear around it
+        ax[0, 1].set_yscale("symlog", linthresh=float(pos.min()) / 2 if pos.size else 1e-6)
+    ax[0, 1].xaxis.get_major_locator().set_params(integer=True)
+    ax[0, 1].legend(loc="best")
+    fig.suptitle(title(run), fontsize=9)
+    return fig
+

@@ -54,6 +54,7 @@ REQUIRED_BY_KIND = {                 # (system, protocol) -> what a complete rec
     ("pspin", None): ("energy",), ("ck", None): ("energy",),
     ("spheres", "jam"): ("spheres/phi_J",), ("spheres", "age"): ("energy",),
     ("dnn", "langevin"): ("energy",), ("dnn", "jamming"): ("dnn/N_delta_final",),
+    ("barriers", "pspin"): ("barriers/linear_energy",), ("barriers", "dnn"): ("barriers/linear_energy",),
 }
 
 

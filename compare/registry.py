@@ -54,6 +54,10 @@ _ENTRIES = (
            "nets", "commands.dnn", protocols=("langevin", "jamming"), subcommands=("jamming",)),
     System("trap", "Bouchaud's trap model: event-driven walkers, Pi(tw, t) against H_x(t/tw).",
            "physics.trap", "commands.trap"),
+    System("ellipses", "Soft ellipses (2D): hypostatic jamming, quartic modes, Langevin aging.",
+           "physics.ellipses", "commands.ellipses", protocols=("jam", "age"), subcommands=("jam", "age")),
+    System("barriers", "Paths between minima (p-spin, nets): straight line and nudged elastic band.",
+           "nets.barriers", "commands.barriers", protocols=("pspin", "dnn"), subcommands=("pspin", "dnn")),
 )
 
 REGISTRY: dict[str, System] = {s.name: s for s in _ENTRIES}

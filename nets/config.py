@@ -35,6 +35,14 @@ SHARED_DATA_HELP = ("All samples train on ONE training/test set, that sample 0 w
                     "with their own initialisation and noise: minima of one landscape (topology "
                     "trivialisation). Default: each sample draws its own data.")
 
+CLASSES = 10
+"""Classes of the image data sets (digits 0-9, the ten CIFAR-10 classes): the outputs of a
+multi-class net."""
+OUTPUTS_HELP = ("Output units: 1 (a scalar f, labels +-1: parity for image data) or 10 (one per class, "
+                "labels the class, square loss on one-hot labels: Freeman & Bruna's toy model as used "
+                "by Baity-Jesi et al. 2018; image data, loss mse and the langevin protocol only; its "
+                "default waiting times are 10 log-spaced from 10 steps to tmax/2).")
+
 DATA_HELP = ("Data set: random (Gaussian inputs, random +-1 labels), teacher (labels of a random "
              "teacher net), mnist / cifar10 (standard files in --data-dir, parity labels, PCA to d), "
              "digits (scikit-learn's 8x8 digits, parity labels, PCA to d; needs scikit-learn).")
@@ -59,6 +67,7 @@ SCHEMA = LateSchema("dnn", [
     Param("depth", 2, "int", lo=1, hi=1000, help="Number of hidden layers (conv layers for --model cnn)."),
     Param("activation", "relu", "str", choices=ACTIVATIONS, help="Activation function."),
     Param("bias", False, "bool", help="Biases in every layer."),
+    Param("outputs", 1, "int", lo=1, hi=CLASSES, help=OUTPUTS_HELP),
     Param("init", "default", "str", choices=INITS,
           help="default: U(+-1/sqrt(fan_in)) (PyTorch's rule); orthogonal: orthogonal weights, zero biases."),
     # loss
@@ -117,7 +126,7 @@ SCHEMA = LateSchema("dnn", [
     blame=("width", "widths", "depth", "P", "d", "P_test", "samples"),
     # the papers minimise in float64 (docs/science.md, section 4), on fewer points
     protocol_defaults={"jamming": {"precision": "float64", "P": 500}},
-    late=("shared_data",))
+    late=("shared_data", "outputs"))
 
 
 def setting(config: dict, key: str):
@@ -140,11 +149,27 @@ def validate(config: dict) -> dict:
 def count_weights(config: dict, in_shape: tuple) -> int:
     """Number of weights N of nets.models.build_model(config, in_shape), without building it."""
     w, L, b = config["width"], config["depth"], int(bool(config["bias"]))
+    o = setting(config, "outputs")
     if config["model"] == "fc":
         d = int(math.prod(in_shape))
-        return d * w + (L - 1) * w * w + w + b * (L * w + 1)
+        return d * w + (L - 1) * w * w + o * w + b * (L * w + o)
     C = in_shape[0]
-    return 9 * C * w + (L - 1) * 9 * w * w + w + b * (L * w + 1)
+    return 9 * C * w + (L - 1) * 9 * w * w + o * w + b * (L * w + o)
+
+
+SGD_WAITING_TIMES = 10
+"""Waiting times of a multi-class (Baity-Jesi) run when tw is not given."""
+
+
+def waiting_times(config: dict):
+    """The waiting times of a run: config["tw"]; when it is None, for a multi-class net
+    (outputs > 1, Baity-Jesi et al.'s protocol) SGD_WAITING_TIMES log-spaced from 10 steps to
+    tmax/2, else None (physics.observables.Schedule's default)."""
+    if config["tw"] is not None or setting(config, "outputs") == 1:
+        return config["tw"]
+    import numpy as np
+    lo = min(10 * config["lr"], config["tmax"] / 2)
+    return [float(v) for v in np.geomspace(lo, config["tmax"] / 2, SGD_WAITING_TIMES)]
 
 
 def n_weights(config) -> int:
@@ -179,7 +204,7 @@ def n_twins(config) -> int:
     """Response twins per net (one per waiting time when h > 0)."""
     if config["h"] <= 0:
         return 0
-    return Schedule(dt=config["lr"], t_max=config["tmax"], tw=config["tw"],
+    return Schedule(dt=config["lr"], t_max=config["tmax"], tw=waiting_times(config),
                     per_decade=config["per_decade"]).nw
 
 
@@ -242,6 +267,15 @@ def _cross_checks(c: dict) -> None:
     if c["model"] == "cnn":
         require(c["data"] in IMAGE_DATASETS, "model", "'cnn' with data = " + show(c["data"]),
                 f"the conv net only with image data ({', '.join(IMAGE_DATASETS)})")
+    if setting(c, "outputs") > 1:
+        o = show(setting(c, "outputs"))
+        require(setting(c, "outputs") == CLASSES, "outputs", o, f"1 or {CLASSES} (one per class)")
+        require(c["data"] in IMAGE_DATASETS, "outputs", f"{o} with data = " + show(c["data"]),
+                f"several outputs only with image data ({', '.join(IMAGE_DATASETS)}), whose labels are classes")
+        require(c["loss"] == "mse", "outputs", f"{o} with loss = " + show(c["loss"]),
+                "several outputs only with loss mse (the square loss on one-hot labels)")
+        require(c["protocol"] == "langevin", "outputs", f"{o} with protocol = " + show(c["protocol"]),
+                "several outputs only with the langevin protocol")
     if c["data"] == "digits":
         require(c["d"] <= 64, "d", show(c["d"]), "d <= 64 (the 8x8 digits have 64 pixels)")
     if c["device"] == "cuda":

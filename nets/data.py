@@ -9,7 +9,7 @@ Every data set is a binary task: inputs x, labels y = +-1.
 - ``mnist``, ``cifar10``: read from the standard files in ``data_dir`` (never downloaded):
   MNIST idx files ``train-images-idx3-ubyte[.gz]`` etc.; CIFAR-10 python pickles
   ``cifar-10-batches-py/data_batch_1..5`` and ``test_batch``. Labels: parity of the class
-  (even -> +1, odd -> -1).
+  (even -> +1, odd -> -1); with outputs > 1 (a multi-class net) the class itself, 0..9, as a float.
 - ``digits``: scikit-learn's 8x8 digits (shipped with scikit-learn, works offline), parity labels.
 
 Real images go through PCA to d components (fitted on at most ``PCA_FIT_MAX`` training
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nets.config import DATASETS, IMAGE_DATASETS  # noqa: F401 (the allowed values live in the schema)
+from nets.config import DATASETS, IMAGE_DATASETS, setting  # noqa: F401 (the allowed values live in the schema)
 PCA_FIT_MAX = 10000
 
 
@@ -200,8 +200,9 @@ def make_data(config: dict, data_seeds: list[int], device, dtype, image_shape: b
         ftr, fte = pca_features(xtr, xte, d)
     ftr = torch.as_tensor(ftr, device=device, dtype=dtype)
     fte = torch.as_tensor(fte, device=device, dtype=dtype)
-    ltr = torch.as_tensor(parity(ytr), device=device, dtype=dtype)
-    lte = torch.as_tensor(parity(yte), device=device, dtype=dtype)
+    labels = parity if setting(config, "outputs") == 1 else (lambda v: np.asarray(v, np.float64))
+    ltr = torch.as_tensor(labels(ytr), device=device, dtype=dtype)
+    lte = torch.as_tensor(labels(yte), device=device, dtype=dtype)
     X, Y, Xt, Yt = [], [], [], []
     for g in gens:
         i = torch.randperm(len(ftr), generator=g, device=device)[:P]

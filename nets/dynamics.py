@@ -11,6 +11,17 @@ slots already started are stepped. Everything, the noise included, is drawn on t
   epoch;
 - Adam with a decaying step (the T = 0 minimiser of the jamming protocol): see `adam_minimise`.
 
+The strength of the SGD noise (`Dynamics.noise_strength`, recorded at every tw as dnn/D):
+with per-example gradients g_mu(w) over the P training points and sigma_i^2 their variance per
+weight i, a minibatch mean of B points drawn without replacement has variance
+sigma_i^2 (P - B) / (B (P - 1)); momentum beta sums the kicks to 1/(1 - beta) of their size, so over
+many steps the weights diffuse with msd = 2 D lag per weight (lag in time units t = steps x lr),
+
+    D = lr <sigma_i^2 (P - B) / (B (P - 1))>_i / (2 (1 - beta)^2),
+
+the temperature of the Langevin dynamics whose noise would displace the weights as fast
+(docs/science.md, section 5). The L2 term is deterministic and adds nothing.
+
 Each sample has its own torch.Generator for its noise and minibatches, so a sample's trajectory
 does not depend on how many other samples run beside it (tests compare vmapped samples with the
 same nets trained one by one).
@@ -181,6 +192,36 @@ class Dynamics:
         else:                       # a checkpoint from before the guard
             self.diverged_step[:] = -1
             self.check()
+
+    @torch.no_grad()
+    def noise_strength(self, chunk: int = 256) -> np.ndarray:
+        """[K] D of every net (slot 0) at its present weights (module docstring), from the
+        per-example gradients over its whole training set, `chunk` examples at a time; NaN for a
+        frozen sample and for full-batch Langevin (no minibatch noise: D = 0 there, T is the
+        noise)."""
+        out = np.full(self.K, np.nan)
+        if not self.sgd:
+            out[:] = 0.0
+            return out
+        P, B = self.X.shape[1], self.batch
+        loss_one = self.ens.loss_one
+
+        def example_loss(w, x, y):
+            return loss_one(w, x.unsqueeze(0), y.unsqueeze(0))
+        per_example = vmap(grad(example_loss), in_dims=(None, 0, 0))
+        for k in np.flatnonzero(~self.diverged):
+            w, X, Y = self.W[0, k], self.X[k], self.Y[k]       # the run's precision,
+            s1 = torch.zeros(self.n, dtype=torch.float64, device=w.device)   # sums in float64
+            s2 = torch.zeros_like(s1)
+            for a in range(0, P, chunk):
+                with torch.enable_grad():
+                    g = per_example(w, X[a:a + chunk], Y[a:a + chunk]).to(torch.float64)
+                s1 += g.sum(0)
+                s2 += (g * g).sum(0)
+            var = (s2 / P - (s1 / P) ** 2).clamp_min(0.0)
+            finite = (P - B) / (B * (P - 1)) if P > 1 else 0.0
+            out[k] = self.lr * float(var.mean()) * finite / (2.0 * (1.0 - self.momentum) ** 2)
+        return out
 
     def _minibatch(self):
         P = self.X.shape[1]

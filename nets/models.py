@@ -1,4 +1,5 @@
-"""Models: fully connected nets and a small conv net, with scalar output f(x).
+"""Models: fully connected nets and a small conv net, with scalar output f(x) (or one output per
+class, f(x) [outputs], when the config's `outputs` > 1).
 
 The weights live in ONE flat vector w [n] per net (the state x handed to the recorder);
 `Flat.unflatten(w)` gives views of it shaped as the module's parameters, for
@@ -12,35 +13,41 @@ import math
 import torch
 from torch import nn
 
-from nets.config import ACTIVATIONS, INITS, MODELS  # noqa: F401 (the allowed values live in the schema)
+from nets.config import ACTIVATIONS, INITS, MODELS, setting  # noqa: F401 (the allowed values live in the schema)
 
 
 class FC(nn.Module):
-    """depth hidden layers of `width` units, activation act, scalar linear output."""
+    """depth hidden layers of `width` units, activation act, linear output: a scalar
+    (outputs = 1) or a vector of `outputs` units (one per class)."""
 
-    def __init__(self, d_in: int, width: int, depth: int, act: str = "relu", bias: bool = False):
+    def __init__(self, d_in: int, width: int, depth: int, act: str = "relu", bias: bool = False,
+                 outputs: int = 1):
         super().__init__()
         dims = [d_in] + [width] * depth
         self.hidden = nn.ModuleList(nn.Linear(a, b, bias=bias) for a, b in zip(dims[:-1], dims[1:]))
-        self.out = nn.Linear(dims[-1], 1, bias=bias)
+        self.out = nn.Linear(dims[-1], outputs, bias=bias)
+        self.n_out = outputs
         self.act = torch.relu if act == "relu" else torch.tanh
 
     def forward(self, x):
         for layer in self.hidden:
             x = self.act(layer(x))
-        return self.out(x).squeeze(-1)
+        f = self.out(x)
+        return f.squeeze(-1) if self.n_out == 1 else f
 
 
 class CNN(nn.Module):
     """A small conv net for images [C, H, W]: `depth` 3x3 conv layers of `width` channels
     (2x2 average pooling after the first), global average pooling, scalar linear output."""
 
-    def __init__(self, channels: int, width: int, depth: int, act: str = "relu", bias: bool = False):
+    def __init__(self, channels: int, width: int, depth: int, act: str = "relu", bias: bool = False,
+                 outputs: int = 1):
         super().__init__()
         chans = [channels] + [width] * depth
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1, bias=bias)
                                    for a, b in zip(chans[:-1], chans[1:]))
-        self.out = nn.Linear(width, 1, bias=bias)
+        self.out = nn.Linear(width, outputs, bias=bias)
+        self.n_out = outputs
         self.act = torch.relu if act == "relu" else torch.tanh
 
     def forward(self, x):
@@ -51,7 +58,9 @@ class CNN(nn.Module):
             x = self.act(conv(x))
             if i == 0 and x.shape[-1] >= 4:
                 x = nn.functional.avg_pool2d(x, 2)
-        f = self.out(x.mean(dim=(-2, -1))).squeeze(-1)
+        f = self.out(x.mean(dim=(-2, -1)))
+        if self.n_out == 1:
+            f = f.squeeze(-1)
         return f[0] if single else f
 
 
@@ -59,8 +68,9 @@ def build_model(config: dict, in_shape: tuple) -> nn.Module:
     """in_shape: (d,) for the fully connected net, (C, H, W) for the conv net."""
     if config["model"] == "fc":
         return FC(int(math.prod(in_shape)), config["width"], config["depth"], config["activation"],
-                  config["bias"])
-    return CNN(in_shape[0], config["width"], config["depth"], config["activation"], config["bias"])
+                  config["bias"], setting(config, "outputs"))
+    return CNN(in_shape[0], config["width"], config["depth"], config["activation"], config["bias"],
+               setting(config, "outputs"))
 
 
 class Flat:

@@ -10,6 +10,8 @@ trained at once on one device; energy = the training loss; the two-time observab
 flattened weights x = w [K, n]; Q with threshold a = std(w) / q_factor (std(w) over all
 weights of a reference initialisation, see q_threshold); chi from twins with the field h eps. Per time: dnn/N_delta,
 dnn/train_acc, dnn/test_acc; the displacement distribution vanhove [S, tw, t, bins] (physics.observables);
+with SGD the strength of its noise at every waiting time, dnn/D [S, nw] (nets.dynamics: D =
+lr <Var(minibatch gradient)> / (2 (1 - momentum)^2), NaN for a tw not reached yet);
 at the end dnn/margins, dnn/hessian_eigs, dnn/N, dnn/P.
 
 Stability (Guard): per sample dnn/diverged_at, the time its weights (or loss) were found
@@ -30,7 +32,7 @@ import torch
 from physics.analysis import regime
 from physics.observables import Recorder, Schedule, checkpoint, drive, resume_state
 
-from nets.config import check_langevin_memory, validate
+from nets.config import check_langevin_memory, validate, waiting_times
 from nets.losses import LOSS_FUNCTIONS, accuracy, margins, n_delta
 from nets.models import Flat, build_model, init_flat
 from nets.setup import dtype_of, in_shape, load_data, q_threshold, resolve_device, sample_seeds
@@ -88,6 +90,7 @@ class Guard:
         """At a measurement (time t): freeze the samples with non-finite weights, outputs f [K, P]
         or loss [K]; flag the dead ones; warn; put both datasets."""
         self.dyn.check()
+        f = f.reshape(f.shape[0], -1)           # a multi-class net's [K, P, C] outputs
         self.dyn.freeze(~(torch.isfinite(loss) & torch.isfinite(f).all(-1)))
         dead = (f == 0).all(-1).cpu().numpy() & ~self.dyn.diverged
         self.dead_at[dead & np.isnan(self.dead_at)] = t
@@ -163,7 +166,7 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
     c = config
     device, dtype = resolve_device(c["device"]), dtype_of(c)
     K = c["samples"]
-    schedule = Schedule(dt=c["lr"], t_max=c["tmax"], tw=c["tw"], per_decade=c["per_decade"])
+    schedule = Schedule(dt=c["lr"], t_max=c["tmax"], tw=waiting_times(c), per_decade=c["per_decade"])
     nw = schedule.nw if c["h"] > 0 else 0
     seeds = sample_seeds(c["seed"], c["first_sample"], K)
 
@@ -182,6 +185,8 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
     sink.begin(schedule.t, schedule.tw, samples=K)
     guard = Guard(dyn, c["lr"], sink, K)
     rec = Recorder(schedule, Masked(sink, dyn), a=a, van_hove=True)
+    sgd = c["dynamics"] == "sgd"
+    noise_D = np.full((K, schedule.nw), np.nan)     # dnn/D: the SGD noise strength at each tw
     start = 0
     resume = resume_state(sink)
     if resume is not None:      # an interrupted run: continue from its checkpoint, bit for bit
@@ -189,11 +194,13 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
         dyn.restore(saved["dynamics"])
         rec.restore(saved["recorder"], like=dyn.x)
         guard.restore(saved.get("guard", {}))
+        if "noise_D" in saved:
+            noise_D[:] = np.asarray(saved["noise_D"], float)
         start = k_done + 1
 
     def state():
         return {"dynamics": dyn.state(), "recorder": rec.state(), "guard": guard.state(),
-                "where": f"t = {dyn.steps * c['lr']:g}"}
+                "noise_D": noise_D.copy(), "where": f"t = {dyn.steps * c['lr']:g}"}
 
     def pause(k, step):
         checkpoint(sink, k, state)
@@ -213,6 +220,10 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
                                   eps=dyn.eps_by_sample if nw else None, h=c["h"], extra=extra)
         for i in started if nw else ():
             dyn.start_twin(i)
+        i_tw = schedule.tw_index.get(int(step))
+        if sgd and i_tw is not None:
+            noise_D[:, i_tw] = dyn.noise_strength()
+            sink.put("dnn/D", noise_D.copy())
         checkpoint(sink, k, state)
 
     t0 = time.perf_counter()
@@ -226,7 +237,7 @@ def run_langevin(config: dict, sink, progress=None) -> dict:
         delta = margins(f, Y)
         sink.put("dnn/margins", delta.detach().cpu().numpy().astype(np.float64))
         bad = dyn.diverged
-        dead_final = (f == 0).all(-1).cpu().numpy() & ~bad
+        dead_final = (f.reshape(K, -1) == 0).all(-1).cpu().numpy() & ~bad
         loss_final = _nan_rows(lossf(f, Y).cpu().numpy(), bad)
         nd_final = _nan_rows(n_delta(f, Y, c["delta_tol"]).cpu().numpy(), bad)
         acc = _nan_rows(accuracy(f, Y).cpu().numpy(), bad)

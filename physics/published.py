@@ -32,6 +32,14 @@ PUBLISHED = {
     "N_star_over_P_random_L3": Published((0.30, 0.36), "Geiger et al. 2019, mariogeiger/nn_jamming",
                                          "random data, d = h, L = 3, N = 7854, long Adam in float64"),
     "regime_threshold": Published(0.1, "Geiger et al. 2019", "under-parametrised when N_Delta > 0.1 N"),
+    "no_barrier_nets": Published(0.0, "Draxler, Veschgini, Salmhofer & Hamprecht, ICML 2018 (AutoNEB)",
+                                 "essentially no loss barrier along the minimum-energy paths between "
+                                 "minima of over-parametrised nets"),
+    "Z_iso_ellipses_2d": Published(6, "Donev et al., PRE 75, 051304 (2007); Mailman, Schreck, O'Hern, "
+                                      "Chakraborty, PRL 102, 255501 (2009)",
+                                   "2 d_f = 6 in 2D; jammed ellipses are hypostatic, 4 < Z_J < 6 for alpha > 1"),
+    "quartic_modes_ellipses": Published("deficit", "Schreck, Mailman, Chakraborty, O'Hern, PRE 85, 061305 (2012)",
+                                        "quartic modes = d_f N - N_c (finite N: d_f N_nr - d + 1 - N_c)"),
     "q_power_law_exponent": Published(-0.5, "Kerr Winter & Janssen, arXiv 2405.13098 (2024), abstract",
                                       "Q against t/tau_e, 1 <= t/tau_e <= 1e3"),
     "ck_analytic": Published("physics/pspin_theory", "Cugliandolo & Kurchan, PRL 71, 173 (1993)",

@@ -48,16 +48,24 @@ BASE = {
     "dnn jamming": ["dnn", "jamming", "--widths", "2", "--P", "20", "--max-steps", "10", "--samples", "1",
                     "--out", "{out}"],
     "trap": ["trap", "--tmax", "1e3", "--walkers", "100", "--out", "{out}"],
+    "barriers pspin": ["barriers", "pspin", "--N", "12", "--minima", "2", "--images", "5", "--neb-steps",
+                       "20", "--descent-t", "1", "--min-steps", "20", "--out", "{out}"],
+    "barriers dnn": ["barriers", "dnn", "--width", "2", "--P", "10", "--minima", "2", "--images", "5",
+                     "--neb-steps", "20", "--max-steps", "20", "--min-steps", "20", "--device", "cpu",
+                     "--out", "{out}"],
     "compare": ["compare", "--records", "{records}", "--out", "{out}", "--no-make"],
     "show": ["show"],
     "reproduce paper": ["reproduce"],
     "reproduce": ["reproduce", "cugliandolo-kurchan-1993", "--scale", "tiny", "--out", "{out}",
                   "--records", "{records}"],
 }
-RUN_COMMANDS = ("pspin", "ck", "spheres jam", "spheres age", "dnn", "dnn jamming", "trap")
+RUN_COMMANDS = ("pspin", "ck", "spheres jam", "spheres age", "dnn", "dnn jamming", "trap", "barriers pspin",
+                "barriers dnn")
 SCHEMA_OF = {"pspin": "pspin", "ck": "ck", "spheres jam": "spheres", "spheres age": "spheres",
-             "dnn": "dnn", "dnn jamming": "dnn", "trap": "trap"}
-PROTOCOL = {"spheres jam": "jam", "spheres age": "age", "dnn": "langevin", "dnn jamming": "jamming"}
+             "dnn": "dnn", "dnn jamming": "dnn", "trap": "trap", "barriers pspin": "barriers",
+             "barriers dnn": "barriers"}
+PROTOCOL = {"spheres jam": "jam", "spheres age": "age", "dnn": "langevin", "dnn jamming": "jamming",
+            "barriers pspin": "pspin", "barriers dnn": "dnn"}
 
 HUGE_FLOAT, HUGE_INT = "1e300", str(10**30)
 HUGE_IS_VALID = {"--decay-steps": "an Adam step that never decays"}
@@ -215,7 +223,7 @@ def _files(tmp: Path) -> dict:
     _record(p["config_a_list.h5"], dict(ok, config="[1, 2]"), {"t": t, "tw": tw})
     _record(p["complete_without_t.h5"], ok, {"tw": tw})
     _record(p["complete_without_energy.h5"], ok, {"t": t, "tw": tw})
-    _record(p["unknown_system.h5"], dict(ok, system="ellipses"), {"t": t, "tw": tw})
+    _record(p["unknown_system.h5"], dict(ok, system="no_such_system"), {"t": t, "tw": tw})
     _record(p["energy_a_string.h5"], ok, {"t": t, "tw": tw, "energy": np.bytes_("high")})
     p["a_folder.h5"].mkdir()
     out = {k[:-3]: str(v) for k, v in p.items()}

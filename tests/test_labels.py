@@ -182,4 +182,5 @@ def test_units():
     assert units_of("spheres", {}, "energy") == "eps per particle"
     assert units_of("spheres", {"dim": 3}, "spheres/pressure") == "eps / sigma^3"
     assert units_of("pspin", {}, "sample") is None and units_of("pspin", {}, "no/such") is None
-    assert units_of("ellipses", {}, "C") is None and units_of("ellipses", {}, "Q") == "1"
+    assert units_of("no_such_system", {}, "C") is None and units_of("no_such_system", {}, "Q") == "1"
+    assert units_of("ellipses", {}, "C") == "b^2" and units_of("ellipses", {}, "ellipses/Z") == "1"

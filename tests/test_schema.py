@@ -35,10 +35,21 @@ OLD_DEFAULTS = {
             "device": "auto", "precision": "float32"},
     "trap": {"x": 0.5, "dynamics": "bouchaud", "tmax": 1000000.0, "tw": None, "walkers": 10000,
              "samples": 4, "seed": 0},
+    "ellipses": {"protocol": "jam", "alpha": 1.5, "N": 256, "seed": 0, "samples": 1, "fire_dt": 0.05,
+                 "fire_dt_max": 0.5, "e_tol": 1e-16, "f_tol": 1e-13, "max_steps": 2000000, "skin": 0.3,
+                 "phi_start": 0.8, "dphi_start": 0.01, "tol": 1e-05, "modes_max_N": 1024, "phi": 0.9,
+                 "T": 1e-05, "dt": 0.01, "tmax": 1000.0, "tw": None, "Q_a": 0.3},
+    "barriers": {"protocol": "pspin", "N": 64, "p": 3, "descent_t": 100.0, "dt": 0.05, "data": "random",
+                 "data_dir": "data", "P": 1000, "d": 10, "width": 50, "depth": 2, "activation": "relu",
+                 "init": "default", "loss": "hinge", "min_lr": 0.001, "decay_steps": 10000.0,
+                 "max_steps": 20000, "device": "auto", "minima": 3, "images": 17, "neb_steps": 3000,
+                 "neb_tol": 0.001, "spring": 5.0, "neb_dt": 0.05, "climb": True, "kinks": True,
+                 "min_tol": 1e-06, "min_steps": 20000, "samples": 1, "seed": 0},
 }
 # config_hash(system, default_config()) before the schema: the records of the defaults keep their names
 OLD_HASHES = {"pspin": "548c95388bbe", "ck": "a26e5d908d25", "spheres": "a7c7b0ae5a00",
-              "dnn": "de280a7bbf89", "trap": "096afc7e9d7e"}
+              "dnn": "de280a7bbf89", "trap": "096afc7e9d7e", "ellipses": "a74c1684453e",
+              "barriers": "8da150d3b5c8"}
 
 
 def _types(d):
@@ -205,7 +216,7 @@ def test_registry_is_the_one_list():
             assert hasattr(mod, attr), (name, attr)
         assert mod.SCHEMA.system == name
     with pytest.raises(ValueError):
-        system("ellipses")
+        system("no_such_system")
 
 
 def test_nets_parameters_import_without_torch():

@@ -9,7 +9,7 @@ prints for any record, and that `compare` and the paper reports read (docs/desig
 
 Every number comes from an estimator of physics/analysis.py; these modules only choose which
 arrays of the record each estimator gets and what it is compared with (one module per system:
-pspin (p-spin and CK), spheres, nets, trap). Keys are snake_case and the same in every printout and
+pspin (p-spin and CK), spheres, nets, trap, barriers). Keys are snake_case and the same in every printout and
 in JSON.
 """
 from __future__ import annotations
@@ -22,8 +22,11 @@ from compare.findings.base import TOLERANCES, Finding, analytic, config_value, j
 from compare.findings.nets import nets_findings
 from compare.findings.pspin import CK_SOURCE, beside_ck, mixture_of, pspin_findings
 from compare.findings.spheres import spheres_findings
+from compare.findings.barriers import barriers_findings
 from compare.findings.trap import trap_findings
 from compare.findings import nets as _nets, pspin as _pspin, spheres as _spheres, trap as _trap
+from compare.findings import barriers as _barriers
+from compare.findings import ellipses as _ellipses
 
 __all__ = ["Finding", "TOLERANCES", "analytic", "as_json", "beside_ck", "config_value", "findings",
            "findings_or_reason",
@@ -35,6 +38,8 @@ FINDERS = {
     "spheres": (spheres_findings, _spheres.title),
     "dnn": (nets_findings, _nets.title),
     "trap": (trap_findings, _trap.title),
+    "barriers": (barriers_findings, _barriers.title),
+    "ellipses": (_ellipses.ellipses_findings, _ellipses.title),
 }
 
 

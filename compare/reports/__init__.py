@@ -23,6 +23,8 @@ __all__ = ["PAPERS", "Claim", "Point", "Scale", "Result", "load_paper", "reprodu
 PAPERS = {
     "cugliandolo-kurchan-1993": "compare.reports.cugliandolo_kurchan_1993",
     "kerr-winter-2024": "compare.reports.kerr_winter_2024",
+    "geiger-2019": "compare.reports.geiger_2019",
+    "baity-jesi-2018": "compare.reports.baity_jesi_2018",
 }
 """Paper id -> module. The id is what `reproduce` takes and the folder of its report."""
 

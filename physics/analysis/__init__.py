@@ -18,16 +18,25 @@ the window it used, a note) and is the only definition of its finding in the pro
     late_exponent      power-law exponent over the last decade of lags (msd growth)
     tail_exponent      exponent of a density P(v) ~ v^a near v = 0 (maximum likelihood)
     log_histogram      density on log-spaced bins, with Poisson errors
+    log_bin_mean       a curve averaged on log-spaced bins (even spacing in ln x before a derivative)
     jamming_window     where the scaling above phi_J holds at finite N
     relaxation.py      (docs/science.md, sections 6-7): normalised (Q/Q(0)), tau_of (tau_e,
                        tau_90), divergence_exponent (gamma of tau ~ (T - T_c)^-gamma),
                        tts_collapse (rms spread of Q against lag/tau), scaled_power_law (exponent
                        of Q in lag/tau), free_diffusion_Q, caging (minimum msd log-slope,
-                       plateau or not), chi4 and chi4_peak, aging_exponent (d ln tau/d ln tw),
+                       plateau or not, and its height), chi4 and chi4_peak, aging_exponent (d ln tau/d ln tw),
                        jump_location (where y jumps from low to high: trivialisation lambda),
                        activation_ratio (super-Arrhenius: E at low T / E at high T)
+    regimes.py         (docs/science.md, section 5) the three regimes of SGD training
+                       (Baity-Jesi et al. 2018): t1_of (where the msd curves of consecutive tw
+                       stop coinciding), t2_of (where the loss's rate -dL/d ln t falls below a
+                       tenth of its maximum), regimes (both, and each tw's regime), msd_spread,
+                       loss_rate, msd_collapse (spread of msd/D(tw) across tw)
     stationarity.py    tau_jackknife (tau of a sample mean, jackknife error), stationary and
                        stationary_tau (tau once it no longer depends on tw)
+    barriers.py        (docs/science.md, section 10): barrier_heights (max over a path minus the
+                       larger end, per profile), barrier (their mean and error, scaled: per
+                       degree of freedom or total)
     verdict            "reproduced" | "partly" | "not reproduced" from a stated tolerance
 
 `PUBLISHED` (physics/published.py, re-exported here) is the one table of published and analytic
@@ -36,13 +45,16 @@ constants, each with its source.
 from __future__ import annotations
 
 from physics.analysis.estimate import NAN, Estimate, none  # noqa: F401
+from physics.analysis.barriers import barrier, barrier_heights  # noqa: F401
 from physics.analysis.fits import (  # noqa: F401
-    distance_to_reference, late_exponent, log_histogram, power_law_approach, power_law_fit,
+    distance_to_reference, late_exponent, log_bin_mean, log_histogram, power_law_approach, power_law_fit,
     tail_exponent)
 from physics.analysis.jamming import jamming_window, n_star, regime  # noqa: F401
 from physics.analysis.relaxation import (  # noqa: F401
     FRACTIONS, activation_ratio, aging_exponent, caging, chi4, chi4_peak, divergence_exponent, free_diffusion_Q,
     jump_location, normalised, scaled_power_law, tau_of, tts_collapse)
+from physics.analysis.regimes import (  # noqa: F401
+    loss_rate, msd_collapse, msd_spread, regimes, t1_of, t2_of)
 from physics.analysis.stationarity import stationary, stationary_tau, tau_jackknife  # noqa: F401
 from physics.analysis.twotime import (  # noqa: F401
     fdt_slope, lag_curve, plateau, plateau_of, relaxation_time, response_linearity)

@@ -23,11 +23,13 @@ def regime(n_delta: float, N: float, threshold: float = 0.1) -> str:
     return "under-parametrised" if n_delta > threshold * N else "over-parametrised"
 
 
-def n_star(N, ratio, threshold: float = 0.1) -> Estimate:
+def n_star(N, ratio, threshold: float = 0.1, label: str = "N") -> Estimate:
     """N* of a jamming sweep at fixed P: where the sample-mean N_Delta/N crosses `threshold`
     from above (the papers lower the width until N_Delta > 0.1 N), interpolated linearly in
     ln N between the largest N still above and the next N. Error: half the bracket; window: the
-    bracket. None when the sweep does not bracket the transition."""
+    bracket. None when the sweep does not bracket the transition. `label` names the variable in
+    the note: N for a sweep over widths at fixed P, "N/P" for a sweep over P at a fixed net (the
+    estimate is then N*/P)."""
     N, ratio = np.asarray(N, float).ravel(), np.asarray(ratio, float).ravel()
     order = np.argsort(N)
     N, ratio = N[order], ratio[order]
@@ -41,5 +43,5 @@ def n_star(N, ratio, threshold: float = 0.1) -> Estimate:
     f = (ratio[j] - threshold) / (ratio[j] - ratio[j + 1])
     ns = math.exp(x0 + f * (x1 - x0))
     return Estimate(ns, 0.5 * (N[j + 1] - N[j]), (float(N[j]), float(N[j + 1])),
-                    note=f"N_Delta/N crosses {threshold} between N = {N[j]:.0f} and {N[j + 1]:.0f} "
+                    note=f"N_Delta/N crosses {threshold} between {label} = {N[j]:.4g} and {N[j + 1]:.4g} "
                          "(log-interpolated)")

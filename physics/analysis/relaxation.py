@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import erf
 
 from physics.analysis.estimate import NAN, Estimate, _finite, none
-from physics.analysis.fits import in_window, power_law_fit
+from physics.analysis.fits import in_window, log_bin_mean, power_law_fit
 from physics.analysis.twotime import relaxation_time
 
 FRACTIONS = {"tau_e": 1 / math.e, "tau_90": 0.9}
@@ -152,21 +152,28 @@ def free_diffusion_Q(lag, a: float, D: float):
 
 
 def caging(lag, msd, window=(None, None), smooth: int = 3, threshold: float = 0.3,
-           steep: float = 0.6) -> Estimate:
+           steep: float = 0.6, per_decade: int | None = None) -> Estimate:
     """Caging from the local slope s(lag) = d ln msd / d ln lag (free diffusion: 1; a cage: ~0).
 
     Rule: s by finite differences in ln lag (np.gradient) over the lags in the window with
     msd > 0, then a `smooth`-point running mean. Value: the minimum of s over the interior points
-    (not the first nor the last). A plateau (cage) is that minimum below `threshold` (0.3) with a
+    (not the first nor the last). A plateau (cage) is that minimum within +-`threshold` (0.3; below
+    -0.3 the msd falls: a dip, not a plateau) with a
     steeper part on each side, s > `steep` (0.6) at some lag before and some lag after it (the
     rise into the cage and the escape from it). extra: "plateau" (bool), "lag" of the minimum,
-    "before" and "after" (the largest s on each side). Error: half the range of s over the
-    minimum and its two neighbours. None with fewer than 5 lags."""
+    "height" (the msd there: the plateau's height when there is one) and "height_error" (half the
+    range of msd over the minimum and its two neighbours), "before" and "after" (the largest s on
+    each side). Error: half the range of s over the minimum and its two neighbours. None with
+    fewer than 5 lags. per_decade: first average the msd on log-spaced bins of the lag
+    (fits.log_bin_mean), for a noisy curve (SGD) whose lag grid crowds points together; None
+    (default): the points as given."""
     lag, msd = np.asarray(lag, float).ravel(), np.asarray(msd, float).ravel()
     ok = in_window(lag, window, _finite(lag, msd) & (lag > 0) & (msd > 0))
     lag, msd = lag[ok], msd[ok]
     order = np.argsort(lag)
     lag, msd = lag[order], msd[order]
+    if per_decade is not None:
+        lag, msd = log_bin_mean(lag, msd, per_decade)
     if lag.size < 5:
         return none(f"fewer than 5 lags with msd > 0 in the window {window}")
     s = np.gradient(np.log(msd), np.log(lag))
@@ -175,16 +182,18 @@ def caging(lag, msd, window=(None, None), smooth: int = 3, threshold: float = 0.
         s = np.convolve(s, k, mode="same") / np.convolve(np.ones_like(s), k, mode="same")
     i = 1 + int(np.argmin(s[1:-1]))
     before, after = float(s[:i].max()), float(s[i + 1:].max())
-    plateau = bool(s[i] < threshold and before > steep and after > steep)
+    plateau = bool(abs(s[i]) < threshold and before > steep and after > steep)
     side = "before" if before <= steep else "after"
     why = ("a plateau between steeper parts" if plateau else
            f"no plateau: the slope stays above {threshold}" if s[i] >= threshold else
+           f"no plateau: a dip (msd falling, slope {s[i]:.2g} < -{threshold})" if s[i] <= -threshold else
            f"no plateau: no rise above {steep} {side} the minimum")
     err = 0.5 * float(np.ptp(s[i - 1:i + 2]))
     return Estimate(float(s[i]), err, (float(lag[0]), float(lag[-1])),
                     note=f"min d ln msd/d ln lag = {s[i]:.3g} at lag {lag[i]:.3g} ({smooth}-point "
                          f"running mean); {why}",
-                    extra={"plateau": plateau, "lag": float(lag[i]), "before": before, "after": after,
+                    extra={"plateau": plateau, "lag": float(lag[i]), "height": float(msd[i]),
+                           "height_error": 0.5 * float(np.ptp(msd[i - 1:i + 2])), "before": before, "after": after,
                            "threshold": threshold, "steep": steep})
 
 

@@ -136,8 +136,8 @@ def _cross_checks(cfg: dict) -> None:
                 "the largest diameter: use more particles")
 
 
-def _thermal_checks(cfg: dict) -> None:
-    init, t_eq = SCHEMA.setting(cfg, "init"), SCHEMA.setting(cfg, "t_eq")
+def _thermal_checks(cfg: dict, schema=SCHEMA) -> None:
+    init, t_eq = schema.setting(cfg, "init"), schema.setting(cfg, "t_eq")
     if init == "random":
         require(t_eq == 0, "t_eq", show(t_eq), "0 with --init random (t_eq is the equilibration "
                 "time of --init equilibrated)")
@@ -198,15 +198,25 @@ def run(config: dict, sink, progress=None) -> dict:
     return _run_age(cfg, sink, progress)
 
 
-def _run_age(cfg, sink, progress):
+def _langevin_state(cfg, rng):
+    """The Langevin state of one sample of spheres: random positions at phi."""
+    from .langevin import LangevinState
+    diam = packing.diameters(cfg, rng)
+    L = packing.box_side(diam, cfg["phi"], cfg["dim"])
+    pos = packing.random_positions(cfg["N"], cfg["dim"], L, rng)
+    return LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
+                         int(rng.integers(2 ** 31 - 1)), cfg["skin"])
+
+
+def _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA):
     """Langevin aging of the samples one after the other, each after its equilibration (init
     equilibrated); a checkpoint after every measurement and every stop of the equilibration
     (sample index, steps done, the Langevin state with Numba's noise generator, the recorder's
-    snapshots). Progress counts the equilibration's steps and the run's."""
-    from .langevin import LangevinState
-    N, dim, S = cfg["N"], cfg["dim"], cfg["samples"]
+    snapshots). Progress counts the equilibration's steps and the run's. make_state(cfg, rng):
+    the LangevinState of a sample (other particles: physics.ellipses), schema: their config's."""
+    N, S = cfg["N"], cfg["samples"]
     sch = Schedule(cfg["dt"], cfg["tmax"], cfg["tw"])
-    t_eq = SCHEMA.setting(cfg, "t_eq") if SCHEMA.setting(cfg, "init") == "equilibrated" else 0.0
+    t_eq = schema.setting(cfg, "t_eq") if schema.setting(cfg, "init") == "equilibrated" else 0.0
     n_eq = equilibration_steps(cfg, t_eq)
     per_sample = n_eq + sch.n_steps
     sink.begin(sch.t, sch.tw, samples=S)
@@ -220,11 +230,7 @@ def _run_age(cfg, sink, progress):
     for s, rng in enumerate(packing.streams(cfg)):
         if s < first:
             continue
-        diam = packing.diameters(cfg, rng)
-        L = packing.box_side(diam, cfg["phi"], dim)
-        pos = packing.random_positions(N, dim, L, rng)
-        state = LangevinState(pos, diam, L, cfg["alpha"], cfg["T"], cfg["dt"],
-                              int(rng.integers(2 ** 31 - 1)), cfg["skin"])
+        state = make_state(cfg, rng)
         rec = Recorder(sch, sink, samples=slice(s, s + 1), a=cfg["Q_a"], van_hove=True)
         start, step0, eq0 = 0, 0, 0
         if saved is not None and s == first:

@@ -26,7 +26,7 @@ from numba import njit
 
 from .background import maybe_in_thread
 from .cells import NeighborList, build_neighbors
-from .forces import energy_forces_wrapped, wrap
+from .forces import particle_forces, wrap
 
 # standard parameters (docs/science.md, section 3.2): N_min, f_inc, f_dec, alpha_start, f_alpha; dt_max = 10 dt_0
 N_MIN, F_INC, F_DEC, ALPHA_START, F_ALPHA = 5, 1.1, 0.5, 0.1, 0.99
@@ -92,19 +92,36 @@ def _mix(v, f, a, c):
         v[k] = a * v[k] + c * f[k]
 
 
-@njit(cache=True, nogil=True)
 def fire_kernel(pos, vel, frc, fo, diam, L, alpha, skin, start, idx, ref, scal, iscal,
                 dt_max, n_min, f_inc, f_dec, alpha_start, f_alpha, e_tol, f_tol, stop, budget,
                 build_work, f_eps):
+    """FIRE of soft spheres: fire_loop with the positions all the coordinates and the diameters
+    both the particles (forces.particle_forces: the spheres' energy_forces_wrapped) and their
+    list's bounds."""
+    return fire_loop(pos, pos, diam, diam, vel, frc, fo, L, alpha, skin, start, idx, ref, scal,
+                     iscal, dt_max, n_min, f_inc, f_dec, alpha_start, f_alpha, e_tol, f_tol, stop,
+                     budget, build_work, f_eps)
+
+
+@njit(cache=True, nogil=True)
+def fire_loop(pos, xpos, bdiam, geom, vel, frc, fo, L, alpha, skin, start, idx, ref, scal,
+              iscal, dt_max, n_min, f_inc, f_dec, alpha_start, f_alpha, e_tol, f_tol, stop,
+              budget, build_work, f_eps):
     """Run FIRE in place until `stop` steps in all, convergence, or `budget` units of work in
-    this call (a force evaluation is 1, a list build `build_work`). The state lives in the
+    this call (a force evaluation is 1, a list build `build_work`). Generic over the particles:
+    pos[N, k] holds every coordinate FIRE moves (spheres: the positions; ellipses: x, y and a
+    length times the angle), xpos a view of its first columns holding the positions (wrapped into
+    the box, listed by cells), bdiam[N] the diameters of the circles bounding the particles (the
+    neighbour list), and geom the particles' shapes: forces.particle_forces(pos, geom, L, alpha,
+    start, idx, frc) -> E, the energy with the generalised forces written into frc[N, k], is
+    chosen by geom's type at compile time. The state lives in the
     arguments between calls, so calls of any length give the bits of one long call:
     scal = [dt, a_mix, E, work of the last call], iscal = [n_pos, steps, n_builds, phase] with
     phase 0 (fresh: wrap, build the list and evaluate the forces first), 1 (running) or 2 (the
     list overflowed while rebuilt within a step: rebuild it, then finish that step). Returns a
     status code (0 paused: `stop` or the budget reached, 1 energy, 2 force tolerance,
     4 neighbour buffer overflow: grow idx and call again)."""
-    N, d = pos.shape
+    N = pos.shape[0]
     half2 = 0.25 * skin * skin
     dt, amix = scal[0], scal[1]
     npos = iscal[0]
@@ -112,13 +129,13 @@ def fire_kernel(pos, vel, frc, fo, diam, L, alpha, skin, start, idx, ref, scal, 
     pending = iscal[3] == 2
     work = 0.0
     if iscal[3] == 0:                 # fresh: list and forces at entry
-        wrap(pos, L)
-        if build_neighbors(pos, diam, L, skin, start, idx) < 0:
+        wrap(xpos, L)
+        if build_neighbors(xpos, bdiam, L, skin, start, idx) < 0:
             return OVERFLOW
-        ref[:] = pos
+        ref[:] = xpos
         iscal[2] += 1
         iscal[3] = 1
-        E = energy_forces_wrapped(pos, diam, L, alpha, start, idx, frc)
+        E = particle_forces(pos, geom, L, alpha, start, idx, frc)
         scal[2] = E
         work = build_work + 1.0
         scal[3] = work
@@ -126,7 +143,7 @@ def fire_kernel(pos, vel, frc, fo, diam, L, alpha, skin, start, idx, ref, scal, 
             return CONVERGED_ENERGY
         if np.abs(frc).max() < f_tol:
             return CONVERGED_FORCE
-    n_dof = N * d
+    n_dof = pos.size
     p = pos.reshape(n_dof)
     v = vel.reshape(n_dof)
     f = frc.reshape(n_dof)
@@ -137,20 +154,20 @@ def fire_kernel(pos, vel, frc, fo, diam, L, alpha, skin, start, idx, ref, scal, 
             rebuild = True
         else:
             _drift(p, v, f, fo, dt)
-            rebuild = _max_disp2(pos, ref) > half2
+            rebuild = _max_disp2(xpos, ref) > half2
             if rebuild:
-                wrap(pos, L)
+                wrap(xpos, L)
         if rebuild:
             work += build_work
-            if build_neighbors(pos, diam, L, skin, start, idx) < 0:
+            if build_neighbors(xpos, bdiam, L, skin, start, idx) < 0:
                 iscal[3] = 2
                 status = OVERFLOW
                 break
             pending = False
             iscal[3] = 1
-            ref[:] = pos
+            ref[:] = xpos
             iscal[2] += 1
-        E = energy_forces_wrapped(pos, diam, L, alpha, start, idx, frc)
+        E = particle_forces(pos, geom, L, alpha, start, idx, frc)
         work += 1.0
         steps += 1
         fv, ff, vv, fm = _kick(v, f, fo, dt)
@@ -200,12 +217,19 @@ class Minimisation:
 
     e_tol: stop when E/N < e_tol (use a negative value to disable); f_tol: stop when the largest
     force component is below f_tol. The skin of the neighbour list defaults to 0.3 times the
-    mean diameter (capped so that sigma_max + skin < L/2)."""
+    mean diameter (capped so that sigma_max + skin < L/2).
+
+    model: None for soft spheres; for other particles (physics.ellipses) a tuple (geom, n_pos):
+    pos[N, k] then holds every coordinate, its first n_pos columns the positions, diam the
+    diameters of the bounding circles, and geom the shapes that select the particles' energy
+    (forces.particle_forces, fire_loop)."""
 
     def __init__(self, pos, diam, L, alpha=2.0, dt_start=0.05, dt_max=0.5, e_tol=1e-16,
                  f_tol=1e-13, max_steps=2_000_000, skin=None, nl: NeighborList | None = None,
-                 f_eps=1e-300):
-        N, dim = pos.shape
+                 f_eps=1e-300, model=None):
+        N, k = pos.shape
+        geom, dim = (diam, k) if model is None else model
+        self._model = (pos if model is None else pos[:, :dim], diam, geom)
         if skin is None:
             skin = 0.3 * float(np.mean(diam))
         skin = float(min(skin, 0.5 * L - float(diam.max())))
@@ -215,7 +239,7 @@ class Minimisation:
             nl = NeighborList(N, dim, skin)
         self.pos, self.diam, self.nl, self.max_steps = pos, diam, nl, int(max_steps)
         self.vel, self.frc = np.zeros_like(pos), np.zeros_like(pos)
-        self.fo = np.zeros(N * dim)
+        self.fo = np.zeros(N * k)
         self.scal = np.array([dt_start, ALPHA_START, 0.0, 0.0])
         self.iscal = np.zeros(4, np.int64)
         self.status = PAUSED
@@ -243,10 +267,12 @@ class Minimisation:
         stop = self.max_steps if n is None else min(self.max_steps, self.steps + max(int(n), 0))
         nl = self.nl
         while True:
-            args = (self.pos, self.vel, self.frc, self.fo, self.diam, *self._const, nl.start,
-                    nl.idx, nl.ref, self.scal, self.iscal, *self._params, stop, float(budget),
-                    BUILD_WORK, self._f_eps)
-            status = maybe_in_thread(fire_kernel, args, len(self.pos), tick)
+            xpos, bdiam, geom = self._model
+            L, alpha, skin = self._const
+            args = (self.pos, xpos, bdiam, geom, self.vel, self.frc, self.fo, L, alpha, skin,
+                    nl.start, nl.idx, nl.ref, self.scal, self.iscal, *self._params, stop,
+                    float(budget), BUILD_WORK, self._f_eps)
+            status = maybe_in_thread(fire_loop, args, len(self.pos), tick)
             if status != OVERFLOW:
                 break
             nl.grow(2 * len(nl.idx))

@@ -9,7 +9,8 @@ pressure the virial P = (1 / (d L^d)) sum_contacts r f (units eps / sigma^d, sig
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from .background import maybe_in_thread
 from .cells import min_image
@@ -234,3 +235,21 @@ def pressure(pos, diam, L, alpha):
     sij = 0.5 * (diam[c["i"]] + diam[c["j"]])
     r = (1.0 + c["h"]) * sij
     return float(np.sum(r * c["f"]) / (dim * L ** dim))
+
+
+def particle_forces(pos, geom, L, alpha, start, idx, frc):
+    """The energy and (generalised) forces of the listed pairs, chosen at compile time by the
+    particles' shape array `geom`: the spheres' diameters geom[N] (energy_forces_wrapped here),
+    other particles' geom[N, k] by their own overload (physics/ellipses/contact.py). The generic
+    Numba loops (fire.fire_loop, langevin.langevin_kernel) call this: one compiled and cached
+    loop per kind of particle, no function passed as an argument (Numba caches no function
+    that takes one)."""
+    raise NotImplementedError("particle_forces is called from Numba code only")
+
+
+@overload(particle_forces, jit_options={"cache": True})
+def _particle_forces_spheres(pos, geom, L, alpha, start, idx, frc):
+    if isinstance(geom, types.Array) and geom.ndim == 1:
+        return lambda pos, geom, L, alpha, start, idx, frc: energy_forces_wrapped(
+            pos, geom, L, alpha, start, idx, frc)
+    return None

@@ -104,8 +104,13 @@ class JammingResult:
 
 
 def find_phi_J(pos, diam, L, alpha=2.0, phi_start=0.80, dphi_start=1e-2, tol=1e-6,
-               e_tol=1e-16, fire_kw=None, progress=None, max_minimisations=400) -> JammingResult:
+               e_tol=1e-16, fire_kw=None, progress=None, max_minimisations=400,
+               rescaler=None) -> JammingResult:
     """Compress-and-bisect from the packing (pos, L) first brought to phi_start.
+
+    Other particles than spheres (physics.ellipses) pass rescaler(pos, L, phi) -> (pos', L') (the
+    affine compression of their coordinates) and their FIRE model in fire_kw ("model", see
+    fire.Minimisation); diam is then what their minimisation takes (the bounding diameters).
 
     From the last unjammed packing (lo) compress by `step`: unjammed -> it becomes lo; jammed ->
     it becomes hi and the step halves. Stop at a jammed packing made from lo with a step below
@@ -116,9 +121,12 @@ def find_phi_J(pos, diam, L, alpha=2.0, phi_start=0.80, dphi_start=1e-2, tol=1e-
     fire_kw.setdefault("e_tol", e_tol)
     counts = {"n": 0, "steps": 0, "bad": 0}
     n_expected = 2 * int(np.ceil(np.log2(max(dphi_start / tol, 2.0)))) + 4
+    if rescaler is None:
+        def rescaler(p, l, phi):
+            return rescale(p, l, diam, phi, dim)
 
     def relax(src_pos, src_L, phi):
-        p, l = rescale(src_pos, src_L, diam, phi, dim)
+        p, l = rescaler(src_pos, src_L, phi)
         total = max(n_expected, counts["n"] + 1)
         typical = counts["steps"] / counts["n"] if counts["n"] else 1000.0
         r = minimize(p, diam, l, alpha=alpha, callback=_within(progress, counts["n"], total, typical),

@@ -15,7 +15,7 @@ from numba import njit
 
 from .cells import NeighborList, build_neighbors
 from .fire import _max_disp2
-from .forces import energy_forces_wrapped
+from .forces import particle_forces
 
 
 @njit(cache=True)
@@ -64,20 +64,25 @@ def _wrap_count(pos, img, L):
 
 
 @njit(cache=True)
-def _refresh(pos, img, frc, diam, L, alpha, skin, start, idx, ref, force_build):
-    if force_build or _max_disp2(pos, ref) > 0.25 * skin * skin:
-        _wrap_count(pos, img, L)
-        n = build_neighbors(pos, diam, L, skin, start, idx)
+def _refresh(pos, xpos, img, frc, bdiam, geom, L, alpha, skin, start, idx, ref, force_build):
+    """Forces (and energy) at pos, the list rebuilt first if a particle moved more than skin/2.
+    Generic as physics.spheres.fire.fire_loop: pos[N, k] every coordinate, xpos its position
+    columns, bdiam the bounding diameters, geom the shapes (forces.particle_forces)."""
+    if force_build or _max_disp2(xpos, ref) > 0.25 * skin * skin:
+        _wrap_count(xpos, img, L)
+        n = build_neighbors(xpos, bdiam, L, skin, start, idx)
         if n < 0:
             return -1.0
-        ref[:] = pos
-    return energy_forces_wrapped(pos, diam, L, alpha, start, idx, frc)
+        ref[:] = xpos
+    return particle_forces(pos, geom, L, alpha, start, idx, frc)
 
 
 @njit(cache=True)
-def langevin_kernel(pos, img, frc, diam, L, alpha, skin, start, idx, ref, T, dt, n_steps):
-    """Advance n_steps. On entry frc holds F(pos); on exit too. Returns (steps done, energy);
-    steps done < n_steps means the neighbour buffer overflowed (grow it and call again)."""
+def langevin_kernel(pos, xpos, img, frc, bdiam, geom, L, alpha, skin, start, idx, ref, T, dt,
+                    n_steps):
+    """Advance n_steps (every coordinate of pos with unit friction). On entry frc holds F(pos);
+    on exit too. Returns (steps done, energy); steps done < n_steps means the neighbour buffer
+    overflowed (grow it and call again)."""
     N, d = pos.shape
     amp = np.sqrt(2.0 * T * dt)
     E = 0.0
@@ -85,31 +90,37 @@ def langevin_kernel(pos, img, frc, diam, L, alpha, skin, start, idx, ref, T, dt,
         for i in range(N):
             for a in range(d):
                 pos[i, a] += dt * frc[i, a] + amp * np.random.standard_normal()
-        E = _refresh(pos, img, frc, diam, L, alpha, skin, start, idx, ref, False)
+        E = _refresh(pos, xpos, img, frc, bdiam, geom, L, alpha, skin, start, idx, ref, False)
         if E < 0.0:
             return s + 1, E
     return n_steps, E
 
 
 class LangevinState:
-    """Positions (wrapped), image counts, forces and neighbour list of one packing under Langevin."""
+    """Positions (wrapped), image counts, forces and neighbour list of one packing under Langevin.
+    model: as physics.spheres.fire.Minimisation's (None: spheres; ellipses: pos holds every
+    coordinate, diam the bounding diameters)."""
 
-    def __init__(self, pos, diam, L, alpha, T, dt, seed, skin=None):
-        N, dim = pos.shape
+    def __init__(self, pos, diam, L, alpha, T, dt, seed, skin=None, model=None):
+        N, k = pos.shape
+        geom, dim = (diam, k) if model is None else model
         self.diam, self.L, self.alpha, self.T, self.dt = diam, float(L), float(alpha), float(T), float(dt)
         skin = 0.3 * float(np.mean(diam)) if skin is None else skin
         self.skin = float(min(skin, 0.5 * L - float(diam.max())))
         self.pos = np.array(pos, float)
-        self.img = np.zeros_like(self.pos)
+        self.img = np.zeros((N, dim))
         self.frc = np.zeros_like(self.pos)
+        self._geom = geom
+        self._xpos = self.pos if model is None else self.pos[:, :dim]
         self.nl = NeighborList(N, dim, self.skin)
         seed_noise(int(seed))
         self.energy = self._refresh(True)
 
     def _refresh(self, force_build):
         while True:
-            E = _refresh(self.pos, self.img, self.frc, self.diam, self.L, self.alpha, self.skin,
-                         self.nl.start, self.nl.idx, self.nl.ref, force_build)
+            E = _refresh(self.pos, self._xpos, self.img, self.frc, self.diam,
+                         self._geom, self.L, self.alpha, self.skin, self.nl.start, self.nl.idx,
+                         self.nl.ref, force_build)
             if E >= 0.0:
                 return E
             self.nl.grow(2 * len(self.nl.idx))
@@ -117,9 +128,10 @@ class LangevinState:
 
     def advance(self, n: int) -> None:
         while n > 0:
-            done, E = langevin_kernel(self.pos, self.img, self.frc, self.diam, self.L, self.alpha,
-                                      self.skin, self.nl.start, self.nl.idx, self.nl.ref, self.T,
-                                      self.dt, int(n))
+            done, E = langevin_kernel(self.pos, self._xpos, self.img, self.frc,
+                                      self.diam, self._geom, self.L, self.alpha, self.skin,
+                                      self.nl.start, self.nl.idx, self.nl.ref, self.T, self.dt,
+                                      int(n))
             n -= done
             if E < 0.0:  # the neighbour buffer overflowed: grow it, rebuild, go on
                 self.nl.grow(2 * len(self.nl.idx))
@@ -144,4 +156,5 @@ class LangevinState:
         set_noise_state(st["noise"])
 
     def unwrapped(self) -> np.ndarray:
-        return self.pos + self.L * self.img
+        """The unwrapped positions [N, d] (for ellipses without the angle column)."""
+        return self._xpos + self.L * self.img
