@@ -62,6 +62,9 @@ DEFAULTS = {
                                     widths=[2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32])),
     # `python cli.py trap --x 0.5`: 4 x 10000 walkers to t = 1e6, about 3 s
     "trap": ("trap", "physics.trap", dict(x=0.5)),
+    # soft ellipses at aspect ratio 1.5, 2 packings of N = 64: hypostatic (Z_J ~ 5.6 < 6), with as
+    # many quartic modes as missing contacts; 15-40 s a packing here
+    "ellipses_jam": ("ellipses", "physics.ellipses", dict(protocol="jam", alpha=1.5, N=64, samples=2, seed=0)),
 }
 CK_TMAX_MIN = 1e5
 """The CK run goes at least this far (about 15-35 s), beyond the p-spin run's t_max, so that the

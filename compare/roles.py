@@ -8,6 +8,7 @@
     dnn_under    an under-parametrised net under Langevin dynamics
     dnn_jam      a jamming sweep of nets (protocol "jamming")
     trap         Bouchaud's trap model below T_g (x < 1: it ages, Pi(tw, t) -> H_x(t/tw))
+    ellipses_jam a soft-ellipse jamming run (hypostatic: Z_J < 2 d_f = 6)
 
 `choose_roles(runs)` picks the most fitting record for each role. Every system names a parameter
 by one config key (T, p, mix, protocol, dim, N, width, ...), read here as it is.
@@ -48,6 +49,8 @@ ROLES = {
     "dnn_jam": Role("dnn_jam", "dnn", "net jamming sweep record", "python cli.py dnn jamming"),
     "trap": Role("trap", "trap", "trap-model aging record (Bouchaud's dynamics, x < 1)",
                  "python cli.py trap --x 0.5"),
+    "ellipses_jam": Role("ellipses_jam", "ellipses", "soft-ellipse jamming record",
+                         "python cli.py ellipses jam --alpha 1.5 --N 64"),
 }
 ORDER = tuple(ROLES)
 """The roles in the order compare makes, lists and tabulates them."""
@@ -133,4 +136,8 @@ def choose_roles(runs) -> dict:
              and float(r.config.get("x", 1.0)) < 1.0 and "C" in r and "tw" in r and len(r["tw"])]
     roles["trap"] = best(traps, lambda r: (int(r.config.get("walkers", 0)) * int(r.config.get("samples", 0)),
                                            _tmax(r)))
+    # ellipses: a jammed packing (aspect ratio > 1 preferred), the most packings, then the largest N
+    ell = [r for r in runs if r.system == "ellipses" and r.config.get("protocol") == "jam" and "ellipses/Z" in r]
+    roles["ellipses_jam"] = best(ell, lambda r: (float(r.config.get("alpha", 1.0)) > 1.0,
+                                                 np.size(r["ellipses/Z"]), r.config.get("N", 0)))
     return roles

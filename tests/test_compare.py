@@ -168,10 +168,18 @@ def make_trap(folder, S=2, x=0.5, walkers=2000, seed=0):
                   {"energy": energy, "C": C, "trap/jumps": jumps}, t, tw, S)
 
 
+def make_ellipses_jam(folder, S=2, alpha=1.5):
+    """Jammed ellipses: hypostatic Z_J ~ 5.6 < 6, as many quartic modes as missing contacts."""
+    Z = np.array([5.6, 5.65])[:S]
+    return _write(folder, "ellipses", {"protocol": "jam", "alpha": alpha, "N": 64, "samples": S, "seed": 0},
+                  {"ellipses/Z": Z, "ellipses/phi_J": np.full(S, 0.89), "ellipses/quartic_modes": 3 * 60 - Z * 30,
+                   "ellipses/deficit": 3 * 60 - Z * 30}, None, None, S)
+
+
 def make_all(folder):
     return [make_pspin(folder), make_ck(folder), make_spheres_jam(folder), make_spheres_age(folder),
             make_dnn_langevin(folder, 32, over=True), make_dnn_langevin(folder, 3, over=False),
-            make_dnn_jam(folder), make_trap(folder)]
+            make_dnn_jam(folder), make_trap(folder), make_ellipses_jam(folder)]
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +258,9 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
     assert any("N/P" in s for s in xl) and any("varphi - \\varphi_J" in s for s in xl)
     assert any("gap" in s for s in xl) and any("force" in s for s in xl) and any("Delta" in s for s in xl)
     assert any("lambda" in s for s in xl)
+    bars = next(ax for ax in j if ax.get_ylabel() == "constraints per degree of freedom")
+    heights = [p.get_height() for p in bars.patches]          # spheres Z/2d, ellipses Z/6, nets C0
+    assert np.isclose(heights[0], 1.0, atol=0.01) and np.isclose(heights[1], 5.625 / 6)
     for ax in j:
         if "gap" in ax.get_xlabel() or "force" in ax.get_xlabel():
             assert ax.get_xscale() == "log" and ax.get_yscale() == "log"

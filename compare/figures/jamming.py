@@ -26,10 +26,12 @@ def spheres_contacts_per_dof(run):
     return dphi, m, s
 
 
-def _panels(sj, nj, hess_net):
+def _panels(sj, nj, hess_net, ej=None):
     panels = []
     if nj is not None and "dnn/N_delta_final" in nj:
         panels.append("nets_ndelta")
+    if ej is not None:
+        panels.append("constraints")
     if sj is not None and "spheres/Z_excess" in sj:
         panels.append("spheres_z")
     if (sj is not None and "spheres/eigenvalues" in sj) or hess_net is not None:
@@ -60,6 +62,42 @@ def _nets_ndelta(ax, nj):
     ax.set_title("nets: jamming transition")
     ax.set_ylim(bottom=-0.02, top=max(0.8, float(np.nanmax(m)) * 1.3 if np.isfinite(m).any() else 0.8))
     ax.legend(loc="upper right")
+
+
+def constraints_at_jamming(sj, ej, nj) -> list:
+    """[(label, mean, sem, colour)]: constraints per degree of freedom at jamming, spheres Z/2d,
+    ellipses Z_J/2d_f (d_f = 3), nets N_Delta/N at the largest N still jammed (C0)."""
+    from compare.findings.nets import transition_index
+    out = []
+
+    def mean_sem(v, scale):
+        v = np.asarray(v, float).ravel() / scale
+        v = v[np.isfinite(v)]
+        return float(v.mean()), (float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan"))
+    if sj is not None and "spheres/Z" in sj:
+        d = int(sj.config["dim"])
+        out.append((f"spheres {d}D\n$Z/2d$", *mean_sem(sj["spheres/Z"], 2 * d), SYSTEM_COLORS["spheres"]))
+    if ej is not None:
+        out.append((f"ellipses $\\alpha$ = {float(ej.config['alpha']):g}\n$Z_J/2d_f$",
+                    *mean_sem(ej["ellipses/Z"], 6), "tab:purple"))
+    if nj is not None and "dnn/N_delta_final" in nj:
+        out.append(("nets below $N^*$\n$N_\\Delta/N$", *mean_sem(ndelta_curve(nj)[2][:, transition_index(nj)], 1),
+                    SYSTEM_COLORS["dnn_under"]))
+    return out
+
+
+def _constraints(ax, sj, ej, nj):
+    rows = constraints_at_jamming(sj, ej, nj)
+    x = np.arange(len(rows))
+    ax.bar(x, [r[1] for r in rows], yerr=[0 if not np.isfinite(r[2]) else r[2] for r in rows],
+           color=[r[3] for r in rows], alpha=0.8, capsize=3)
+    ax.axhline(1.0, color="k", ls="--", lw=0.8, label="isostatic (one constraint per d.o.f.)")
+    ax.set_xticks(x, [r[0] for r in rows], fontsize=7)
+    ax.set_ylim(0, 1.25)
+    ax.set_ylabel("constraints per degree of freedom")
+    ax.set_xlabel("system at its jamming point")
+    ax.set_title("at jamming: isostatic spheres, hypostatic ellipses and nets", fontsize=9)
+    ax.legend(loc="upper right", fontsize=7)
 
 
 def _spheres_z(ax, sj):
@@ -163,10 +201,10 @@ def _tail(ax, sj, which):
 def fig_jamming(roles: dict):
     """Top: nets N_Delta/N against N/P; spheres' contacts per degree of freedom against phi - phi_J;
     Hessian spectra. Bottom: margins of nets, gaps and forces of spheres, log axes with exponents."""
-    sj, nj = roles.get("spheres_jam"), roles.get("dnn_jam")
+    sj, nj, ej = roles.get("spheres_jam"), roles.get("dnn_jam"), roles.get("ellipses_jam")
     hess_net = next((r for r in (roles.get("dnn_under"), roles.get("dnn_over"))
                      if r is not None and "dnn/hessian_eigs" in r), None)
-    panels = _panels(sj, nj, hess_net)
+    panels = _panels(sj, nj, hess_net, ej)
     if not panels:
         return None
     ncols = min(3, len(panels))
@@ -176,11 +214,13 @@ def fig_jamming(roles: dict):
     for ax in flat[len(panels):]:
         ax.set_visible(False)
     draw = {"nets_ndelta": lambda ax: _nets_ndelta(ax, nj), "spheres_z": lambda ax: _spheres_z(ax, sj),
+            "constraints": lambda ax: _constraints(ax, sj, ej, nj),
             "hessian": lambda ax: _hessian(ax, sj, hess_net), "margins": lambda ax: _margins(ax, nj),
             "gaps": lambda ax: _tail(ax, sj, "gaps"), "forces": lambda ax: _tail(ax, sj, "forces")}
     for ax, which in zip(flat, panels):
         draw[which](ax)
-    fig.suptitle("4. Jamming: nets beside soft spheres", fontsize=10)
+    fig.suptitle("4. Jamming: nets beside soft spheres" + (" and ellipses" if ej is not None else ""),
+                 fontsize=10)
     return fig
 
 
