@@ -27,14 +27,15 @@ def test_width_for_matches_the_weight_count_of_the_net_with_d_equal_h():
 
 def test_cusp_ratio_finds_a_peak_at_n_star_and_none_in_a_monotone_curve():
     N = np.array([10, 20, 40, 80, 160, 320.0])
-    peaked = np.array([0.40, 0.35, 0.30, 0.45, 0.30, 0.25])       # N* = 80: 0.45 / 0.25
+    peaked = np.array([0.40, 0.35, 0.30, 0.45, 0.30, 0.25])       # N* = 80: above 0.30 and 0.25
     r, i, k = M.cusp_ratio(N, peaked, 80.0)
-    assert (i, k) == (3, 5) and np.isclose(r, 0.45 / 0.25)
+    assert (i, k) == (3, 2) and np.isclose(r, 0.45 / 0.30)         # the binding side: below N*
     monotone = np.array([0.40, 0.35, 0.30, 0.28, 0.26, 0.25])
     r, i, k = M.cusp_ratio(N, monotone, 80.0)
-    assert np.isclose(r, 0.28 / 0.25)
+    assert np.isclose(r, 0.28 / 0.30) and r < 1                     # a decreasing curve: no cusp
     assert np.isnan(M.cusp_ratio(N, peaked, float("nan"))[0])
     assert np.isnan(M.cusp_ratio(N, peaked, 1000.0)[0])              # nothing beyond N*
+    assert np.isnan(M.cusp_ratio(N, peaked, 5.0)[0])                 # nothing below N*
 
 
 def test_n_star_over_p_from_a_sweep_over_p_names_its_variable():

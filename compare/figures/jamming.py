@@ -67,13 +67,13 @@ def _nets_ndelta(ax, nj):
 def constraints_at_jamming(sj, ej, nj) -> list:
     """[(label, mean, sem, colour)]: constraints per degree of freedom at jamming, spheres Z/2d,
     ellipses Z_J/2d_f (d_f = 3), nets N_Delta/N at the largest N still jammed (C0)."""
+    from compare.findings.base import mean_sem as estimate
     from compare.findings.nets import transition_index
     out = []
 
     def mean_sem(v, scale):
-        v = np.asarray(v, float).ravel() / scale
-        v = v[np.isfinite(v)]
-        return float(v.mean()), (float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan"))
+        e = estimate(np.asarray(v, float) / scale)
+        return e.value, e.error
     if sj is not None and "spheres/Z" in sj:
         d = int(sj.config["dim"])
         out.append((f"spheres {d}D\n$Z/2d$", *mean_sem(sj["spheres/Z"], 2 * d), SYSTEM_COLORS["spheres"]))

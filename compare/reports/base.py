@@ -97,7 +97,8 @@ def run_points(points, records: str | Path = "runs", force: bool = False, progre
     The one "run these configs" step of every report: every config is validated first
     (ConfigError before anything runs), then the points go to the sweep engine
     (compare.sweeps.run_jobs, Dask) when `workers` > 1 or a `scheduler` is given, else one after
-    the other in this process through compare.records.execute (`progress(point)` may then return
+    the other in this process through compare.records.execute, with `threads` threads of Numba
+    and torch (engine.limit_threads, as on a worker) (`progress(point)` may then return
     a progress callable, with an optional close(), for that point; on Dask `progress(None)` gives
     the one bar of points done). Either way a finished point is never run again unless `force`,
     and Ctrl-C keeps every finished record. A point that fails on Dask raises RuntimeError naming
@@ -123,12 +124,15 @@ def run_points(points, records: str | Path = "runs", force: bool = False, progre
             raise RuntimeError(f"point(s) {', '.join(failed)} failed: "
                                + "; ".join(outcome.errors.values()))
         return {p.name: load_run(run_path(records, p.system, p.config)) for p in points}
+    from compare.sweeps.engine import limit_threads
     runs = {}
     for p in points:
-        bar = progress(p) if progress is not None else None
+        run = system(p.system).run      # imports the system's libraries (torch for nets) first,
+        limit_threads(threads)          # so that their threads are limited too: oversubscribed torch
+        bar = progress(p) if progress is not None else None    # threads slow it down many times
         try:
-            runs[p.name] = execute(p.system, dict(p.config), system(p.system).run, out=records,
-                                   force=force, progress=bar)
+            runs[p.name] = execute(p.system, dict(p.config), run, out=records, force=force,
+                                   progress=bar)
         finally:
             if bar is not None and hasattr(bar, "close"):
                 bar.close()

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from compare.findings.base import mean_sem, negated
 from compare.reports.base import Claim, claim_from
 from compare.reports.geiger_2019 import measure as M
 from physics import analysis as A
@@ -87,8 +88,8 @@ def _margin_claim(key, curves, scale) -> Claim:
     neg = key == "gamma"
     vals = -m[m < 0] if neg else m[m > 0]
     est = A.tail_exponent(vals, upper=MARGIN_CUT)
-    if neg and est.ok:
-        est = A.Estimate(-est.value, est.error, est.window, est.note, extra=est.extra)
+    if neg:
+        est = negated(est)
     pub = A.PUBLISHED[f"{key}_nets"]
     x = c["x"][c["near"]]
     how = (f"Margins Delta = 1 - y f of every sample of the run nearest N* from below (L = {L}, N/P = "
@@ -105,8 +106,7 @@ def claim_c0(runs, scale, curves) -> Claim:
     L = compared_depth(scale)
     c = curves[L]
     r = c["ratio"][:, c["near"]]
-    est = A.Estimate(float(np.nanmean(r)), float(np.nanstd(r, ddof=1) / math.sqrt(max(r.size, 1)))
-                     if r.size > 1 else float("nan"))
+    est = mean_sem(r)
     pub = A.PUBLISHED["C0_nets"]
     how = (f"Live N_Delta/N at the run nearest N* from below (L = {L}, N/P = {c['x'][c['near']]:.3g}), "
            f"mean over {r.size} samples with its standard error. Expected: a jump to C0 ~ {pub.value} "
@@ -120,8 +120,7 @@ def claim_spheres(runs, scale) -> Claim:
     run = runs["spheres_jam"]
     Z = np.asarray(run["spheres/Z"], float).ravel()
     d = int(run.config.get("dim", 2))
-    est = A.Estimate(float(np.mean(Z)) / (2 * d), float(np.std(Z, ddof=1) / math.sqrt(Z.size)) / (2 * d)
-                     if Z.size > 1 else float("nan"))
+    est = mean_sem(Z / (2 * d))
     how = (f"Soft disks, N = {run.config['N']}, {Z.size} packings jammed by compress-and-bisect (FIRE), "
            f"rattlers removed: Z = {', '.join(f'{z:.4f}' for z in Z)}; measured Z/(2d). Expected 1 "
            f"(isostatic); tolerance {TOL['spheres_isostatic']}: the finite-N count Z = 2d - 2(d - 1)/N' is "
@@ -142,8 +141,7 @@ def claim_ellipses(runs, scale) -> Claim:
                           A.none("no ellipse packing at alpha = 1.5 at this scale"), (0.667, 0.99),
                           "Z_J/6 < 1", TOL["ellipses_hypostatic"], "")
     Z = np.asarray(run["ellipses/Z"], float).ravel()
-    est = A.Estimate(float(np.mean(Z)) / pub.value, float(np.std(Z, ddof=1) / math.sqrt(Z.size)) / pub.value
-                     if Z.size > 1 else float("nan"))
+    est = mean_sem(Z / pub.value)
     others = "; ".join(f"alpha = {a:g}: Z_J = {np.mean(np.asarray(r['ellipses/Z'], float)):.3f}"
                        for a in M.SCALES[scale].params["ellipses_alpha"]
                        if (r := _ellipses(runs, a)) is not None)
@@ -169,9 +167,7 @@ def claim_quartic(runs, scale) -> Claim:
     if not ok.any():
         est = A.none("the modes were not computed (N above modes_max_N) or no deficit")
     else:
-        r = q[ok] / dfc[ok]
-        est = A.Estimate(float(np.mean(r)), float(np.std(r, ddof=1) / math.sqrt(r.size)) if r.size > 1
-                         else float("nan"))
+        est = mean_sem(q[ok] / dfc[ok])
     how = (f"Alpha = 1.5, N = {run.config['N']}: quartic (zero) modes of the stiffness matrix "
            f"{', '.join(f'{v:.0f}' for v in q)} against the deficit N_iso - N_c "
            f"{', '.join(f'{v:.0f}' for v in dfc)} per packing (physics.ellipses.modes); measured their "
@@ -207,7 +203,10 @@ def _cusp_claims(runs, scale) -> list[Claim]:
     one = claim_from("test_error_cusp", "The test error of single nets peaks (a cusp) at N*", single,
                      (1.05, 100.0), "> 1: a peak at N* (Spigler et al. 2019, Fig. 1)",
                      TOL["test_error_cusp"], base + "Measured: the mean test error at the width "
-                     "nearest N* (in ln N) over its minimum beyond N*, error from the standard errors. "
+                     "nearest N* (in ln N) over the lowest error on either side of it (the higher of the "
+                     "minimum below N* and the minimum beyond N*: a peak must stand above both; the "
+                     "issue's ratio to the minimum beyond N* alone exceeds 1 for any decreasing curve), "
+                     "error from the standard errors. "
                      "Expected above 1.05 (a peak, not noise); no extra tolerance, one error (not two) "
                      "allowed: a cusp must stand out of its noise", n_sigma=1.0)
     two = claim_from("ensemble_removes_cusp", "Averaging the outputs of an ensemble removes the cusp",

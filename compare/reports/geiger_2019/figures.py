@@ -38,10 +38,10 @@ def jamming_figure(runs, scale, path):
         band = (axis.axvspan if axis is a else axis.axhspan)
         band(pub[0], pub[1], color="tab:orange", alpha=0.15, label="paper, L = 3: 0.30-0.36")
     a.axhline(M.THRESHOLD, color="0.5", ls="--", lw=1, label="jammed above 0.1")
-    a.xaxis.set_minor_formatter(plt.NullFormatter())
     a.set(xscale="log", xlabel="N/P (weights per training point)",
           ylabel=r"$N_\Delta/N$ (live unsatisfied constraints per weight)",
           title="random data: the jamming transition (dotted: N*/P)")
+    a.xaxis.set_minor_formatter(plt.NullFormatter())      # after set(xscale): no crowded minor labels
     a.legend(fontsize=6)
     b.set(xscale="log", xlabel="Adam steps of the minimisation", ylabel="N*/P",
           title="N* against the length of the minimisation")
@@ -59,7 +59,7 @@ def margins_figure(runs, scale, path):
         hist = A.log_histogram(vals, bins=20)
         if hist is not None:
             centres, dens, err = hist
-            a.errorbar(centres, dens, yerr=err, fmt="o", ms=3, color="k", capsize=1, label="nets at N*")
+            a.errorbar(centres, dens, yerr=err, fmt="o", ms=3, color="k", capsize=1, label="nets, the run nearest N* from below")
             est = A.tail_exponent(vals, upper=MARGIN_CUT)
             pub = A.PUBLISHED[f"{key}_nets"].value
             x = np.geomspace(max(centres.min(), 1e-6), MARGIN_CUT, 20)

@@ -24,7 +24,7 @@ SOURCE = "Phys. Rev. E 100, 012115 (2019); J. Phys. A 52, 474001 (2019); marioge
 
 SCALES = {
     "small": Scale("small", "about 15 min on 2 cores (estimated from single points, see the note)", {
-        "depths": [1, 3], "N_target": 200, "ratios": [0.2, 0.25, 0.3, 0.35, 0.45, 0.6],
+        "depths": [1, 3], "N_target": 200, "ratios": [0.3, 0.45, 0.6, 0.9, 1.3, 2.0],
         "samples": 3, "max_steps": 10000, "min_lr": 1e-3, "decay_steps": 1e4,
         "cusp_P": 400, "cusp_P_test": 500, "cusp_d": 10, "cusp_depth": 3,
         "cusp_widths": [2, 3, 4, 5, 6, 8, 11, 16, 24, 32], "cusp_samples": 5, "cusp_steps": 10000,
@@ -160,14 +160,22 @@ def cusp_curve(runs: dict) -> dict:
 
 
 def cusp_ratio(N, error, n_star: float):
-    """(test error at the width nearest N* in ln N) / (its minimum at N > N*): > 1 is a cusp.
-    Returns (ratio, index at N*, index of the minimum) or (nan, -1, -1)."""
+    """The height of a cusp at N*: e* = the test error at the width nearest N* (in ln N), over the
+    lowest error on EITHER side of it, min(e* / min_{N < N*} e, e* / min_{N > N*} e) (the widths
+    other than the nearest one). Above 1 only when e* stands above both sides: a peak (Spigler et
+    al.), not a curve that merely decreases (whose e* / min beyond N* alone exceeds 1 too).
+    Returns (ratio, index at N*, index of the lower side's minimum), or (nan, -1, -1) without
+    widths on both sides."""
     N, error = np.asarray(N, float), np.asarray(error, float)
-    if not np.isfinite(n_star) or not np.any(N > n_star):
+    if not np.isfinite(n_star):
         return float("nan"), -1, -1
     i = int(np.argmin(np.abs(np.log(N / n_star))))
-    beyond = np.nonzero(N > n_star)[0]
-    k = int(beyond[np.nanargmin(error[beyond])])
+    idx = np.arange(N.size)
+    below, beyond = idx[(idx != i) & (N < n_star)], idx[(idx != i) & (N > n_star)]
+    if below.size == 0 or beyond.size == 0:
+        return float("nan"), -1, -1
+    ks = [int(side[np.nanargmin(error[side])]) for side in (below, beyond)]
+    k = max(ks, key=lambda j: error[j])             # the higher of the two minima: the binding side
     return float(error[i] / error[k]) if error[k] > 0 else float("nan"), i, k
 
 
