@@ -230,6 +230,7 @@ def phase_figure(runs, scale, path):
           title="phase diagram: trivial above the line")
     b.set_xticks(x, [f"{v:.2g}" for v in x], fontsize=7)     # the grid's N/P, no crowded minor labels
     b.xaxis.set_minor_formatter(plt.NullFormatter())
+    b.set_ylim(-0.05 * lam.max(), 1.4 * lam.max())          # room above the grid for the legend
     b.legend(fontsize=6, loc="upper left")
     return save(fig, path)
 
