@@ -114,6 +114,12 @@ def transition_index(run) -> int:
     return int(under[-1]) if under.size else 0
 
 
+def live_margins(margins) -> np.ndarray:
+    """The finite margins without the dead constraints' (Delta = 1 exactly: f = 0, no force)."""
+    m = np.asarray(margins, float).ravel()
+    return m[np.isfinite(m) & (m != 1.0)]
+
+
 def transition_margins(run):
     """(margins at the width nearest the transition, flattened over samples, the dead constraints'
     Delta = 1 exactly left out; that N/P)."""
@@ -121,7 +127,7 @@ def transition_margins(run):
     j = transition_index(run)
     mar = np.asarray(run["dnn/margins"], float)
     mar = mar.ravel() if mar.ndim == 2 else mar[:, order[j], :].ravel()    # [S, P]: a single width
-    return mar[mar != 1.0], (N[0] if np.ndim(run["dnn/margins"]) == 2 else N[j]) / P
+    return live_margins(mar), (N[0] if np.ndim(run["dnn/margins"]) == 2 else N[j]) / P
 
 
 def jamming_findings(run) -> list[Finding]:

@@ -111,9 +111,8 @@ def spheres_points(scale: str) -> list[Point]:
 
 def live_ratio(run) -> np.ndarray:
     """Live N_Delta/N per sample [S] of a single-width jamming record (dead constraints out)."""
-    nd = np.asarray(run["dnn/N_delta_final"], float)[:, 0]
-    dead = np.asarray(run["dnn/N_dead_final"], float)[:, 0] if "dnn/N_dead_final" in run else 0.0
-    return (nd - dead) / float(np.ravel(run["dnn/N"])[0])
+    from compare.findings.nets import ndelta_curve
+    return ndelta_curve(run)[2][:, 0]
 
 
 def depth_curve(runs: dict, scale: str, L: int) -> dict:
@@ -144,8 +143,8 @@ def depth_curve(runs: dict, scale: str, L: int) -> dict:
 def margins_at(curve: dict) -> np.ndarray:
     """The margins of every sample of the run nearest N* from below, pooled, dead ones out
     (Delta = 1 exactly: f = 0)."""
-    m = np.asarray(curve["runs"][curve["near"]]["dnn/margins"], float).ravel()
-    return m[np.isfinite(m) & (m != 1.0)]
+    from compare.findings.nets import live_margins
+    return live_margins(curve["runs"][curve["near"]]["dnn/margins"])
 
 
 def cusp_curve(runs: dict) -> dict:
