@@ -187,7 +187,8 @@ class ProgressBar:
                             mininterval=0.5 if tty else 30.0, miniters=0)
         if self.bar.total != total:
             self.bar.total = total
-        self.bar.n = done
+        # sums of fractional units may pass the total by a rounding error (tqdm warns "clamping frac")
+        self.bar.n = done = min(done, total)
         self.bar.refresh() if done >= total else self.bar.update(0)
 
     def close(self) -> None:
