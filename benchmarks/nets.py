@@ -9,6 +9,12 @@
 2. K = 16 samples vmapped in one batch against 16 nets trained one after the other (our code with
    K = 1, and the bare torch loop); target >= 4x faster on CPU.
 3. The same on CUDA when a GPU is available.
+4. The jamming sweep of `compare`'s default record (role dnn_jam: P = 200, 3 samples, widths 2-32,
+   float64, up to 2e4 Adam steps per width): its time and its time per batched step, beside the
+   floor of any minimiser measured in the same run: the same number of bare gradient passes
+   (forward and backward of the K nets, our hand-written backward pass, no Adam, no checks), and
+   beside the autograd-through-vmap gradient it replaced and a plain nn.Module loop (one net per
+   loss.backward); with --stall-from S also the sweep with the stall stop (nets.minimiser.Stall).
 All figures are measured in this run, on this machine, in CPU time of the process on the CPU
 (wall time on a GPU), best of 3 (shared: compare ratios, not
 absolutes).
@@ -163,20 +169,98 @@ def section(device, steps, sizes, repeat=3):
               f"{t_seq_bare / t_vmap:.2f}x over the bare loop  (target >= 4x on CPU)")
 
 
+JAM_SWEEP = dict(protocol="jamming", P=200, samples=3, seed=0, widths=[2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32])
+"""compare's default jamming record (commands/compare.py, DEFAULTS["dnn_jam"]; benchmarks do not
+import commands): depth 2, d = 10, float64, min_lr 1e-3, decay 1e4, max_steps 2e4."""
+
+
+def gradient_pass(grad, W, X, Y, device, reps):
+    """Seconds of one call of grad(W, X, Y) (best of 3 blocks of reps calls)."""
+    best_t = float("inf")
+    for _ in range(3):
+        sync(device)
+        t = clock(device)
+        for _ in range(reps):
+            grad(W, X, Y)
+        sync(device)
+        best_t = min(best_t, (clock(device) - t) / reps)
+    return best_t
+
+
+def jamming_sweep(device, stall_from: int = 0, reps: int = 200):
+    """The sweep's time and steps (nets.run), then per width the time of one gradient pass of its
+    K nets three ways: the floor (fc_backprop), autograd through vmap (Ensemble.gradient) and a
+    plain nn.Module loop; each pass count weighted by the batched steps the sweep made there."""
+    from nets.setup import in_shape
+    cfg = default_config(device=device.type, **JAM_SWEEP)
+    if stall_from:
+        cfg = dict(cfg, stall_from=stall_from)
+    sync(device)
+    t0, c0 = time.perf_counter(), clock(device)
+    rec = Recording()
+    out = run(cfg, rec)
+    sync(device)
+    wall, cpu = time.perf_counter() - t0, clock(device) - c0
+    steps = rec["dnn/steps"]                                   # [S, m]: each net's Adam steps
+    batched = steps.max(0)                                      # steps of the batch at each width
+    K = cfg["samples"]
+    seeds = sample_seeds(cfg["seed"], 0, K)
+    X, Y, _, _ = load_data(cfg, seeds, device, torch.float64)
+    floor = vm = plain = 0.0
+    for j, w in enumerate(out["widths"]):
+        cw = dict(cfg, width=w)
+        model = build_model(cw, in_shape(cw, X)).to(device=device, dtype=torch.float64)
+        flat = Flat(model)
+        W = torch.stack([init_flat(flat, cw, torch.Generator(device=device).manual_seed(k)) for k in range(K)])
+        ens = Ensemble(model, flat, cfg["loss"])
+        floor += batched[j] * gradient_pass(ens.backprop, W, X, Y, device, reps)
+        vm += batched[j] * gradient_pass(ens.gradient, W, X, Y, device, reps // 4)
+        params = list(model.parameters())
+
+        def one_by_one(W, X, Y):
+            for k in range(K):
+                loss = 0.5 * torch.relu(1 - Y[k] * model(X[k])).pow(2).mean()
+                torch.autograd.grad(loss, params)
+        plain += batched[j] * gradient_pass(one_by_one, W, X, Y, device, reps // 4)
+    nb, nn_ = int(batched.sum()), int(steps.sum())
+    what = f"stall_from = {stall_from}" if stall_from else "as compare runs it (no stall stop)"
+    print(f"\n-- jamming sweep of compare's default record, {what}: {len(out['widths'])} widths, "
+          f"K = {K}, P = {cfg['P']}, float64 --")
+    print(f"  N*/P = {out['N_star_over_P']:.3f}; {nb} batched Adam steps ({nn_} net-steps)")
+    print(f"  sweep: {wall:7.1f} s wall, {cpu:7.1f} s {'CPU' if device.type == 'cpu' else 'GPU wall'}; "
+          f"{1e6 * cpu / nb:7.1f} us per batched step")
+    print(f"  floor, the same passes of our gradient alone (no Adam, no checks): {floor:7.1f} s, "
+          f"{1e6 * floor / nb:7.1f} us a pass: the sweep takes {cpu / floor:.2f}x the floor")
+    print(f"  the same passes by autograd through vmap (the gradient before 2026-11-29): {vm:7.1f} s "
+          f"({vm / floor:.1f}x the floor); a plain nn.Module loop, one net per backward: {plain:7.1f} s "
+          f"({plain / floor:.1f}x)")
+    return cpu
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", choices=("all", "langevin", "jamming"), default="all",
+                    help="Run only the Langevin sections (1-3) or only the jamming sweep (4).")
+    ap.add_argument("--stall-from", type=int, default=0,
+                    help="Also time the jamming sweep with the stall stop from this step (0: not).")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} CPU thread(s), os.cpu_count() = {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.2f}")
     sizes = [(20, 200), (50, 1000)]
-    section(torch.device("cpu"), args.steps, sizes)
-    if torch.cuda.is_available():
-        section(torch.device("cuda"), args.steps * 4, sizes + [(256, 10000)])
-    else:
-        print("\n(no CUDA device here: GPU section skipped)")
+    if args.only in ("all", "langevin"):
+        section(torch.device("cpu"), args.steps, sizes)
+        if torch.cuda.is_available():
+            section(torch.device("cuda"), args.steps * 4, sizes + [(256, 10000)])
+        else:
+            print("\n(no CUDA device here: GPU section skipped)")
+    if args.only in ("all", "jamming"):
+        print("\n== jamming sweep, cpu ==")
+        jamming_sweep(torch.device("cpu"))
+        if args.stall_from:
+            jamming_sweep(torch.device("cpu"), args.stall_from)
 
 
 if __name__ == "__main__":

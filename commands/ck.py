@@ -15,9 +15,9 @@ from physics.ck import SCHEMA
 
 
 @click.command("ck")
-@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "n_grid", "h0", "tol", "n_copy"])
+@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "n_grid", "h0", "tol", "n_copy", "strip"])
 @common_options(default_samples=1, schema=SCHEMA)
-def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, out, seed, samples, force):
+def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, strip, out, seed, samples, force):
     """Exact N = infinity dynamics (Cugliandolo-Kurchan equations) after a quench to T.
 
     A solution that diverges stops where it breaks a physical bound: the record keeps the times
@@ -26,7 +26,7 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, out, seed, samples, fo
     from physics import ck
 
     config = ck.default_config(p=p, mix=mix, T=T, tmax=tmax, tw=tw, n_grid=n_grid, h0=h0, tol=tol,
-                               n_copy=n_copy, samples=samples, seed=seed)
+                               n_copy=n_copy, strip=strip, samples=samples, seed=seed)
     run = run_into_record("ck", config, ck.run, out, force, "CK integration")
     t, e = np.asarray(run["t"], float), np.asarray(run["energy"], float)[0]
     done = np.flatnonzero(np.isfinite(e))
@@ -34,4 +34,5 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, out, seed, samples, fo
     report(run, [f"t reached: {reached:g} (tmax = {float(config['tmax']):g})"])
     bad = diverged(run)
     if bad:
-        raise click.ClickException(f"{bad} (try a larger --n-grid)")
+        hint = "--strip drift and a larger --n-grid" if config["strip"] == "copy" else "a larger --n-grid"
+        raise click.ClickException(f"{bad} (try {hint})")

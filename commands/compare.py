@@ -65,6 +65,10 @@ DEFAULTS = {
     # soft ellipses at aspect ratio 1.5, 2 packings of N = 64: hypostatic (Z_J ~ 5.6 < 6), with as
     # many quartic modes as missing contacts; 15-40 s a packing here
     "ellipses_jam": ("ellipses", "physics.ellipses", dict(protocol="jam", alpha=1.5, N=64, samples=2, seed=0)),
+    # aging ellipses beside the spheres' (same T, tmax and waiting times; phi = 0.9 just above the
+    # phi_J ~ 0.89 of alpha = 1.5): 2 x 64 ellipses to t = 1000, about 20 s on 2 loaded cores
+    "ellipses_age": ("ellipses", "physics.ellipses",
+                     dict(protocol="age", alpha=1.5, N=64, phi=0.9, T=1e-5, tmax=1000.0, samples=2, seed=0)),
 }
 CK_TMAX_MIN = 1e5
 """The CK run goes at least this far (about 15-35 s), beyond the p-spin run's t_max, so that the

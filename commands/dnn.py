@@ -75,10 +75,12 @@ def command(ctx, width, P, d, data, data_dir, shared_data, depth, activation, bi
 @command.command("jamming")
 @schema_options(SCHEMA, ["widths"])
 @data_options("jamming")
-@schema_options(SCHEMA, ["min_lr", "decay_steps", "max_steps", "l2"])
+@schema_options(SCHEMA, ["min_lr", "decay_steps", "max_steps", "stall_from", "stall_rtol", "l2",
+                         "hessian_at_end"])
 @common_options(default_samples=2, schema=SCHEMA)
 def jamming(widths, P, d, data, data_dir, shared_data, depth, activation, bias, init, loss, device,
-            precision, threads, min_lr, decay_steps, max_steps, l2, out, seed, samples, force):
+            precision, threads, min_lr, decay_steps, max_steps, stall_from, stall_rtol, l2, hessian_at_end,
+            out, seed, samples, force):
     """Jamming of nets: minimise the loss at T = 0 at several widths on the same data and locate
     N*, where N_Delta/N jumps (N_Delta > 0.1 N below N*). Records each sample's final loss, energy
     (with the L2 term) and the distances between the samples' minima; with --shared-data and
@@ -87,6 +89,7 @@ def jamming(widths, P, d, data, data_dir, shared_data, depth, activation, bias, 
     base = _base(P, d, data, data_dir, shared_data, depth, activation, bias, init, loss,
                  device, precision, seed, samples, threads)
     cfg = default_config(protocol="jamming", widths=widths, min_lr=min_lr, decay_steps=decay_steps,
-                         max_steps=max_steps, l2=l2, **base)
+                         max_steps=max_steps, stall_from=stall_from, stall_rtol=stall_rtol, l2=l2,
+                         hessian_at_end=hessian_at_end, **base)
     rec = run_into_record("dnn", cfg, run, out, force, "dnn jamming")
     report(rec, [f"N_Delta/N by width: {nets_findings.per_width_text(rec)}"])

@@ -44,10 +44,14 @@ def jam(alpha, N, tol, out, seed, samples, force):
 @schema_options(SCHEMA, ["phi", "T", "dt", "tmax", "tw", "Q_a", "init", "t_eq"])
 @common_options(schema=SCHEMA)
 def age(alpha, N, phi, T, dt, tmax, tw, Q_a, init, t_eq, out, seed, samples, force):
-    """Langevin aging of positions and angles (unit friction on x, y and ell theta: rotational
-    mobility 1/ell^2) at temperature T and fixed phi from random positions and angles.
+    """Langevin aging of positions and angles at temperature T and fixed phi from random
+    positions and angles (or after --t-eq at T with --init equilibrated).
 
-    Records e(t) = U/N, C, msd, Q (threshold --Q-a) of the unwrapped positions.
+    Overdamped, unit friction mu on x, y and ell theta (ell the mean semi-axis): translational
+    diffusion T, rotational T/ell^2 (rad^2 per unit time). Records, through the spheres'
+    recorder, e(t) = U/N (eps per particle), C, msd, Q (threshold --Q-a) of the unwrapped
+    positions (small minor axes^2 per coordinate), and of the unwrapped angles msd_theta (rad^2)
+    and C2_theta = <cos 2(theta(t) - theta(tw))>. Time in (small minor axis)^2/(mu eps).
     """
     from physics.ellipses import default_config, run as run_fn
     cfg = default_config(protocol="age", alpha=float(alpha), N=N, phi=phi, T=T, dt=dt, tmax=tmax,

@@ -63,6 +63,7 @@ NAMED: dict[str, tuple[tuple[str, ...], ...]] = {
     "spheres/pressure": ((SAMPLE, "spheres.dphi"),), "spheres/Z_excess": ((SAMPLE, "spheres.dphi"),),
     "spheres/gaps": (("spheres.gap",),), "spheres/forces": (("spheres.contact",),),
     "spheres/eigenvalues": ((SAMPLE, "spheres.mode"),),
+    "spheres/eigenvalues_series": ((SAMPLE, "spheres.dphi", "spheres.mode"),),
     "spheres/positions": ((SAMPLE, "spheres.particle", "spheres.axis"),),
     "spheres/diameters": ((SAMPLE, "spheres.particle"),),
     "spheres/nonrattler": ((SAMPLE, "spheres.particle"),),
@@ -124,7 +125,8 @@ UNITS: dict[str, str] = {
     "ck/grid_t": "{time}", "ck/grid_C": "{length2}", "ck/grid_R": "{length2} / {energy} per unit time",
     "spheres/energy_J": "{e}", "spheres/energy_dphi": "{e}",
     "spheres/pressure_J": "eps / sigma^{d}", "spheres/pressure": "eps / sigma^{d}",
-    "spheres/eigenvalues": "eps / sigma^2", "spheres/forces": "eps / sigma",
+    "spheres/eigenvalues": "eps / sigma^2", "spheres/eigenvalues_series": "eps / sigma^2",
+    "spheres/forces": "eps / sigma",
     "spheres/positions": "sigma", "spheres/diameters": "sigma", "spheres/box": "sigma",
     "dnn/loss_final": "{energy}", "dnn/hessian_eigs": "{energy}", "dnn/energy_final": "{energy}",
     "dnn/minima_distances": "1",     # a distance in weight space
@@ -141,6 +143,7 @@ UNITS: dict[str, str] = {
     "ellipses/energy_J": "{e}", "ellipses/box": "b", "ellipses/axes": "b",
     "ellipses/positions": "b (x, y), rad (theta)",
     "ellipses/hessian_eigenvalues": "eps / b^2", "ellipses/stiffness_eigenvalues": "eps / b^2",
+    "msd_theta": "rad^2", "C2_theta": "1",     # physics.observables.ORIENTATION (the ellipses' angles)
     **{name: "1" for name in _ONE},
 }
 """Unit templates by dataset name, filled by units_of."""

@@ -183,11 +183,8 @@ def ellipses_jam(run):
 
 
 def ellipses_age(run):
-    cfg = run.config
-    fig = spheres_age(run)
-    fig.axes[0].set_title(f"ellipses alpha = {float(cfg['alpha']):g}, $\\phi$ = {cfg['phi']:g}, "
-                          f"T = {cfg['T']:g}, N = {cfg['N']}", fontsize=9)
-    return fig
+    from compare.quicklook_ellipses import ellipses_age as draw   # positions and orientations
+    return draw(run)
 
 
 # ----------------------------------------------------------------------------- nets

@@ -1,5 +1,7 @@
-"""The quick look of `ellipses jam` (compare/quicklook.py dispatches here): the packing drawn as
-ellipses coloured by contact number, Z_J against 4 and 6, the lowest modes."""
+"""The quick looks of `ellipses jam` and `ellipses age` (compare/quicklook.py dispatches here):
+jam: the packing drawn as ellipses coloured by contact number, Z_J against 4 and 6, the lowest
+modes; age: the positions' energy, msd, Q and t/tw collapse (the spheres' panels) and the
+orientations' msd_theta and C2_theta, free diffusion dotted."""
 from __future__ import annotations
 
 import numpy as np
@@ -74,4 +76,58 @@ def ellipses_jam(run):
     else:
         _no_modes(a, "modes not computed (N > modes_max_N)")
     fig.suptitle(title(run), fontsize=10)
+    return fig
+
+
+
+def _ell2(run) -> np.ndarray:
+    """ell^2 of every ellipse of the record (ell the mean semi-axis: the rotational diffusion of
+    an ellipse is T / ell^2, physics.ellipses)."""
+    from physics.ellipses import geometry
+    return geometry.make_geom(int(run.config["N"]), float(run.config["alpha"]))[:, 2] ** 2
+
+
+def ellipses_age(run):
+    """The aging run: U/N, the msd, Q and the t/tw collapse of the positions (the spheres'
+    panels), and the orientations: msd_theta and C2_theta = <cos 2 dtheta> against the lag, with
+    free diffusion dotted for scale (msd = 2 T lag, msd_theta = 2 T <1/ell^2> lag,
+    C2 = <exp(-4 T lag / ell^2)>)."""
+    from compare.findings.ellipses import title
+    from compare.plots import plot_energy, plot_two_time
+    fig, ax = figure(3, 2, width=4.0, height=3.2)
+    plot_energy(ax[0, 0], run, ylabel=r"energy per particle $U/N$ ($\epsilon$)")
+    e = run.mean("energy")
+    if np.all(e[np.isfinite(e)] > 0):
+        ax[0, 0].set_yscale("log")
+    ax[0, 0].set_xlabel(r"time $t$ ($b^2/\mu\epsilon$)")
+    T, ell2 = float(run.config["T"]), _ell2(run)
+    t, tw = np.asarray(run["t"], float), np.asarray(run["tw"], float)
+    lag = np.geomspace(float(t[0]), float(t[-1] - tw[0]), 50)
+    free = {"msd": 2 * T * lag, "msd_theta": 2 * T * np.mean(1.0 / ell2) * lag,
+            "C2_theta": np.mean(np.exp(-4 * T * lag[:, None] / ell2[None]), axis=1)}
+    panels = ((ax[0, 1], "msd", False, r"msd $\Delta$ of the positions ($b^2$)"),
+              (ax[0, 2], "Q", False, None),
+              (ax[1, 0], "msd", True, r"msd $\Delta$ ($b^2$): the $t/t_w$ collapse"),
+              (ax[1, 1], "msd_theta", False, r"angular msd $\langle\delta\theta^2\rangle$ (rad$^2$)"),
+              (ax[1, 2], "C2_theta", False, r"$C_2 = \langle\cos 2\,\delta\theta\rangle$ (orientations)"))
+    for a, name, scaled, ylabel in panels:
+        if name not in run:
+            _no_modes(a, f"no {name} in this record")
+            continue
+        plot_two_time(a, run, name, scaled=scaled, legend=False)
+        if ylabel:
+            a.set_ylabel(ylabel)
+        if not scaled:
+            a.set_xlabel(r"lag $t - t_w$ ($b^2/\mu\epsilon$)")
+        if name == "msd_theta":
+            a.set_yscale("log")
+        if name == "C2_theta":
+            a.set_ylim(min(-0.05, a.get_ylim()[0]), 1.05)
+        if not scaled and name in free and T > 0:
+            a.plot(lag, free[name], "k:", lw=1.0, label="free diffusion")
+        if a is ax[0, 1]:                          # the waiting times, once
+            a.legend(loc="best", fontsize=7)
+        elif name in free and T > 0 and not scaled:
+            a.legend(handles=a.lines[-1:], loc="best", fontsize=7)
+    fig.suptitle(title(run) + "; b: the small minor axis", fontsize=10)
     return fig

@@ -9,6 +9,7 @@
     dnn_jam      a jamming sweep of nets (protocol "jamming")
     trap         Bouchaud's trap model below T_g (x < 1: it ages, Pi(tw, t) -> H_x(t/tw))
     ellipses_jam a soft-ellipse jamming run (hypostatic: Z_J < 2 d_f = 6)
+    ellipses_age a soft-ellipse Langevin aging run (protocol "age": positions and orientations)
 
 `choose_roles(runs)` picks the most fitting record for each role. Every system names a parameter
 by one config key (T, p, mix, protocol, dim, N, width, ...), read here as it is.
@@ -51,6 +52,8 @@ ROLES = {
                  "python cli.py trap --x 0.5"),
     "ellipses_jam": Role("ellipses_jam", "ellipses", "soft-ellipse jamming record",
                          "python cli.py ellipses jam --alpha 1.5 --N 64"),
+    "ellipses_age": Role("ellipses_age", "ellipses", "soft-ellipse aging record",
+                         "python cli.py ellipses age --alpha 1.5 --N 64"),
 }
 ORDER = tuple(ROLES)
 """The roles in the order compare makes, lists and tabulates them."""
@@ -140,4 +143,9 @@ def choose_roles(runs) -> dict:
     ell = [r for r in runs if r.system == "ellipses" and r.config.get("protocol") == "jam" and "ellipses/Z" in r]
     roles["ellipses_jam"] = best(ell, lambda r: (float(r.config.get("alpha", 1.0)) > 1.0,
                                                  np.size(r["ellipses/Z"]), r.config.get("N", 0)))
+    # ellipses aging: two-time data (with the orientations preferred), alpha > 1, the longest, the largest N
+    ell_age = [r for r in runs if r.system == "ellipses" and r.config.get("protocol") == "age"
+               and "tw" in r and len(r["tw"]) and "msd" in r]
+    roles["ellipses_age"] = best(ell_age, lambda r: ("C2_theta" in r, float(r.config.get("alpha", 1.0)) > 1.0,
+                                                     _tmax(r), r.config.get("N", 0)))
     return roles

@@ -103,6 +103,10 @@ SCHEMA = LateSchema("dnn", [
                "(Lanczos); 0: none."),
     Param("hessian_full_max", 1500, "int", lo=0, cli=False,
           help="Full Hessian spectrum up to this many weights."),
+    Param("hessian_at_end", False, "bool",
+          help="Jamming: at the end of each width, every eigenvalue of the hinge loss's Hessian H and of its "
+               "split H = H0 + Hp (H0 from the gradients of the unsatisfied margins, Hp weighted by the "
+               "margins; nets.hessian.HessianAtEnd), for the widths with N <= hessian_full_max."),
     # jamming sweep (T = 0 minimisation with Adam)
     Param("widths", [2, 4, 8, 16, 32], "ints", lo=1, min_len=1, help="Widths to minimise at (jamming)."),
     Param("minimiser", "adam", "str", choices=MINIMISERS, cli=False, help="Minimiser of the jamming sweep."),
@@ -113,6 +117,14 @@ SCHEMA = LateSchema("dnn", [
     Param("max_steps", 20000, "int", lo=1, hi=10**9, unit="steps",
           help="Most Adam steps per width (a net stops earlier at a minimum: once N_Delta = 0, or "
                "with l2 > 0 once the rms gradient of its energy is below 1e-10)."),
+    Param("stall_from", 0, "int", lo=0, hi=10**9, unit="steps",
+          help="Jamming without L2: from this step on a jammed net also stops once stationary, its loss "
+               "fallen by at most stall_rtol of its value over the second half of its run and its live "
+               "N_Delta > 0 not fallen beyond its flicker (nets.minimiser.Stall); 0: never (every jammed "
+               "net runs max_steps)."),
+    Param("stall_rtol", 1e-3, "float", lo=0.0, lo_open=True, hi=1.0,
+          help="Relative fall of the loss over the second half of a run below which a jammed net is "
+               "stationary."),
     # samples, seed, where and how
     Param("samples", 1, "int", lo=1,
           help="Nets trained at once (their own init and noise; their own data unless shared_data)."),
@@ -126,7 +138,7 @@ SCHEMA = LateSchema("dnn", [
     blame=("width", "widths", "depth", "P", "d", "P_test", "samples"),
     # the papers minimise in float64 (docs/science.md, section 4), on fewer points
     protocol_defaults={"jamming": {"precision": "float64", "P": 500}},
-    late=("shared_data", "outputs"))
+    late=("shared_data", "outputs", "hessian_at_end", "stall_from", "stall_rtol"))
 
 
 def setting(config: dict, key: str):
@@ -196,8 +208,12 @@ def jamming_memory_estimate(config, n_max: int) -> float:
     Adam's moments and the activations."""
     b = 8 if config["precision"] == "float64" else 4
     K, P, widest = config["samples"], config["P"], max(config["widths"])
+    hess = 0
+    if setting(config, "hessian_at_end"):     # H, H0, Hp, the identity of the products, J (one net at a time)
+        n = min(n_max, config["hessian_full_max"])
+        hess = 8 * (5 * n * n + P * n)
     return b * (K * (6 * n_max + 4 * P * widest * config["depth"])
-                + data_sets(config) * (P + config["P_test"]) * config["d"])
+                + data_sets(config) * (P + config["P_test"]) * config["d"]) + hess
 
 
 def n_twins(config) -> int:
@@ -281,6 +297,14 @@ def _cross_checks(c: dict) -> None:
     if c["device"] == "cuda":
         import torch
         require(torch.cuda.is_available(), "device", "'cuda'", "cpu or auto (CUDA is not available here)")
+    if setting(c, "hessian_at_end"):
+        require(c["protocol"] == "jamming", "hessian_at_end", "true with protocol = " + show(c["protocol"]),
+                "the Hessian split only at the end of the jamming protocol")
+        require(c["loss"] == "hinge", "hessian_at_end", "true with loss = " + show(c["loss"]),
+                "the split H = H0 + Hp only of the quadratic hinge loss")
+    if setting(c, "stall_from"):
+        require(c["l2"] == 0, "stall_from", f"{setting(c, 'stall_from')} with l2 = {show(c['l2'])}",
+                "the stall stop only without L2 (l2 = 0)")
     if c["protocol"] == "langevin":
         require(c["l2"] * c["lr"] < 2.0, "l2", show(c["l2"]),
                 f"l2 lr < 2 (a stable step on the L2 term): l2 < {2.0 / c['lr']:g} at lr = {c['lr']:g}")

@@ -12,7 +12,7 @@ Dead constraints: a bias-free ReLU net whose last hidden layer is silent at an i
 f(x_mu) = 0 exactly, with zero gradient: Delta_mu = 1, a constraint that no weight change nearby
 can satisfy and that exerts no force. They are counted apart (dnn/N_dead_final [S, m], f = 0
 exactly), left out of N_Delta when N* is located (the live count N_Delta - N_dead), and the
-minimiser stops once every LIVE constraint is satisfied (nets.dynamics.adam_minimise).
+minimiser stops once every LIVE constraint is satisfied (nets.minimiser.adam_minimise).
 
 The minima: per width the energy E = loss + l2 |w|^2 / 2 of each sample's final weights
 (dnn/energy_final [S, m]; dnn/loss_final is the data loss alone) and the Euclidean distances
@@ -25,6 +25,14 @@ length. With shared_data the samples are minimisations of ONE landscape from dif
 initialisations, and the distances say whether they end in one minimum: topology trivialisation,
 where a large l2 leaves only w = 0 (loss 1/2, every Delta = 1; Kerr Winter & Janssen 2024,
 docs/science.md section 7). With l2 > 0 every width runs max_steps (a fitted net is no minimum).
+With hessian_at_end (a late key, default off) each sample's final net also gets every eigenvalue
+of the hinge loss's Hessian H and of its split H = H0 + Hp (dnn/jam_hessian_eigs, ...0_eigs,
+...p_eigs [S, m, N], rank of H0 [S, m]; nets.hessian.HessianAtEnd), for widths with N <=
+hessian_full_max.
+
+Stationarity stop (config stall_from > 0, without L2): from that step on a jammed net also stops
+once its loss fell by at most stall_rtol over the second half of its run and its live N_Delta
+did not fall beyond its flicker (nets.minimiser.Stall); dnn/steps records where each net stopped.
 """
 from __future__ import annotations
 
@@ -34,8 +42,10 @@ import torch
 from physics.analysis import n_star as estimate_n_star
 from physics.observables import checkpoint, resume_state
 
-from nets.config import check_jamming_memory, count_weights
-from nets.dynamics import Ensemble, adam_minimise
+from nets.config import check_jamming_memory, count_weights, setting
+from nets.dynamics import Ensemble
+from nets.minimiser import adam_minimise
+from nets.hessian import HessianAtEnd
 from nets.losses import LOSS_FUNCTIONS, accuracy, margins, n_dead, n_delta
 from nets.models import Flat, build_model, init_flat
 from nets.setup import dtype_of, in_shape, load_data, resolve_device, sample_seeds
@@ -74,9 +84,13 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
     total = m * c["max_steps"]
     first = 0
     resume = resume_state(sink)
+    hess = (HessianAtEnd(Ns, K, c["hessian_full_max"])          # the split H = H0 + Hp at the end
+            if setting(c, "hessian_at_end") else None)
     if resume is not None:      # an interrupted sweep: the widths it finished are not run again
         saved = resume[1]
         first = int(saved["widths_done"])
+        if hess is not None:
+            hess.restore(saved)
         nd_final[:], loss_final[:] = saved["N_delta_final"], saved["loss_final"]
         steps_used[:], marg[:] = saved["steps"], saved["margins"]
         if "energy_final" in saved:     # a checkpoint from before these were recorded: NaN
@@ -93,7 +107,7 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
                 "energy_final": energy_final.copy(), "minima_distances": dist.copy(),
                 "N_dead_final": dead_final.copy(), "test_error": test_error.copy(),
                 "ensemble_error": ensemble_error.copy(), "N_live_at": live_at.copy(),
-                "where": f"{j + 1} of {m} widths done"}
+                "where": f"{j + 1} of {m} widths done", **(hess.state() if hess else {})}
 
     for j, width in enumerate(widths):
         if j < first:
@@ -115,7 +129,8 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
                 live_at[:, j, k] = (n_delta(f, Y, c["delta_tol"]) - n_dead(f)).cpu().numpy()
 
         W, steps = adam_minimise(ens, W0, X, Y, c["min_lr"], c["decay_steps"], c["max_steps"],
-                                 c["delta_tol"], progress=prog, observe=observe)
+                                 c["delta_tol"], progress=prog, observe=observe,
+                                 stall_from=setting(c, "stall_from"), stall_rtol=setting(c, "stall_rtol"))
         with torch.no_grad():
             f = ens.outputs(W, X)
             marg[:, j] = margins(f, Y).cpu().numpy()
@@ -142,6 +157,9 @@ def run_jamming(config: dict, sink, progress=None) -> dict:
         sink.put("dnn/ensemble_test_error", ensemble_error)
         sink.put("dnn/N_delta_steps", at)
         sink.put("dnn/N_live_at", live_at)
+        if hess is not None:
+            hess.measure(j, ens, W, X, Y)
+            hess.put(sink)
         checkpoint(sink, j, lambda j=j: state(j))
         if progress is not None:
             progress((j + 1) * c["max_steps"], total)

@@ -36,35 +36,6 @@ class FC(nn.Module):
         return f.squeeze(-1) if self.n_out == 1 else f
 
 
-def fc_outputs(model: FC, flat: "Flat"):
-    """f of B fully connected nets at once, W [B, n] on their data X [B, P, d] -> [B, P] (or
-    [B, P, outputs]): the same function as vmap(functional_call(model, ...)), computed layer by
-    layer as W_l h with the P points LAST (h [B, width, P]). The nets of this project are narrow
-    (widths 2-50) and see P ~ 1e3 points: batched matrix products with P as the long dimension
-    run 1.5-3x faster on CPU than the [B, P, width] layout vmap produces (measured here, width 8,
-    depth 6, P = 1000, 8 and 24 nets; docs/performance.md section 5)."""
-    layers = []
-    for i in range(len(model.hidden) + 1):
-        name = f"hidden.{i}" if i < len(model.hidden) else "out"
-        k = flat.names.index(name + ".weight")
-        a, shape = flat.offsets[k], flat.shapes[k]
-        b = flat.offsets[flat.names.index(name + ".bias")] if name + ".bias" in flat.names else None
-        layers.append((a, shape, b))
-    act, n_out, last = model.act, model.n_out, len(layers) - 1
-
-    def outputs(W, X):
-        B = W.shape[0]
-        h = X.transpose(1, 2)
-        for k, (a, (rows, cols), b) in enumerate(layers):
-            Wk = W[:, a:a + rows * cols].reshape(B, rows, cols)
-            h = (torch.bmm(Wk, h) if b is None else
-                 torch.baddbmm(W[:, b:b + rows].unsqueeze(-1), Wk, h))
-            if k < last:
-                h = act(h)
-        return h[:, 0, :] if n_out == 1 else h.transpose(1, 2)
-    return outputs
-
-
 class CNN(nn.Module):
     """A small conv net for images [C, H, W]: `depth` 3x3 conv layers of `width` channels
     (2x2 average pooling after the first), global average pooling, scalar linear output."""

@@ -14,27 +14,35 @@ Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not fr
   step doubles (cell means of the merged cells are the means of their halves). The cost is
   O(n^3) per doubling, so reaching t costs O(n^3 log t) instead of O(t^3).
 * Rows are advanced by an implicit second-order backward difference (BDF2), iterated to a fixed
-  point (`tol`); the `n_copy` entries nearest the diagonal are copied from the previous row
-  (time-translation invariance at lags <= n_copy * h).
+  point (`tol`); the `n_copy` entries nearest the diagonal (the "strip") are the previous row's
+  (time-translation invariance at lags <= n_copy * h) plus a drift along the diagonal: the drift
+  over one row of the solved value at lag 2 (n_copy + 1) h, in proportion to the lag (aging:
+  at lags tau << t, C(t, t - tau) drifts as a function of tau / t; measured at t ~ 1e3, the
+  drift at fixed lag grows about linearly with the lag), kept monotone in the lag. The same
+  drift moves the strip's cell means. Plain copies (`drift=False`, the solver before
+  2026-11-29) freeze each strip value from when its lag was last solved, up to 8x earlier in t:
+  the strip goes stale and the run diverges (below).
 * Waiting times t_w are snapped (by at most 4/n relative) to points that stay on the grid until
   the lag is large; there the column C(t, t_w), chi(t, t_w), R(t, t_w) leaves the grid and is
   carried on by itself ("probe"), so C(t_w, t) stays exact for t_w much smaller than the step.
 
-Accuracy and cost (p = 3, T = 0.5, this 2-core machine, benchmarks/ck.py): n = 512 reaches
+Accuracy and cost (plain copies, 2026-11-23; p = 3, T = 0.5, 2 cores, benchmarks/ck.py): n = 512 reaches
 t = 1e4 in ~20 s and t = 1e5 in ~35 s. At t = 1024, n = 512 and n = 1024 differ by <= 4.5e-4 in
 C(t, t_w) (t_w = 10.24, 40.96, 163.84) and 2e-5 in e; convergence is about first order in 1/n
 (n = 256 vs 512: 3.5e-3). At t = 51.2 the n = 512 solution is within 2e-3 of a fixed-grid Euler
 solution extrapolated to h -> 0.
 
-Long times (measured 2026-11-28, docs/performance.md sec. 3, `benchmarks/ck.py --long`): n = 512
-and 1024 agree within 5e-5 in e up to t = 3e4 (e - e_inf = 7.3e-4 there), but then e(t) turns back
-up, from t ~ 2e4 (n = 256), 4e4 (n = 512), 1e5 (n = 1024), and the solution later blows up (e far
-below e_inf, C(t, t - tau) collapsing) at t = 1.9e6, 5.2e5, 7.9e5. The first sign is a lag profile
-that is not monotone next to the diagonal: the copied entry C(t, t - h) falls below the solved
-C(t, t - 3h) (n = 256, t = 2.1e4: 0.64494 against 0.64587). More copied entries (n_copy 8 to 64) make it worse; n_copy = 2, a drift added to the
-copies, extrapolating the strip in ln(lag) at each doubling, or centroid corrections in the
-near-diagonal cells did not cure it (see the performance notes). So a run stops where a physical
-bound breaks (physics/ck_guard.py): it never returns a diverged solution silently.
+Long times (docs/performance.md sec. 3, `benchmarks/ck.py --long`, 2026-11-29): with the drifting
+strip, n = 256 and 512 reach t = 1e7 (22 s and 190 s, contended) without the guard stopping them;
+e - e_inf = 6.3e-4 and 4.2e-4 at 1e7, 1.0e-3 and 7.4e-4 at 1e5, still falling; the difference
+between n = 256 and 512 (2e-4 to 3e-4 from 1e4 to 1e7) is the resolution error, about first order
+in 1/n, so t = 1e7 within 1e-4 of e_inf is not shown. At short times the drift is as accurate as
+the copies or better (t = 5.12, n = 128: 3.4e-5 from the extrapolated Euler solution against
+-1.3e-4; T = 1: e within 1.1e-4 of -1/(2T) to t = 2e4), but from t ~ 1e2 to 1e4 it converges
+more slowly in n than plain copies did (n = 512, t = 1e3: +2.6e-4 in e against -2.5e-5).
+Plain copies turn e(t) back up from t ~ 2e4, 4e4, 1e5 (n = 256, 512, 1024) and blow up later: the
+stale strip makes the lag profile non-monotone next to the diagonal. A run stops where a physical
+bound breaks (physics/ck_guard.py; n = 64 with the drift: e turns up at t ~ 40), never silently.
 
 run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
 sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
@@ -143,11 +151,12 @@ class CKSolver:
     """Integrates the CK equations row by row on a grid that doubles its step when full."""
 
     def __init__(self, mix: dict, T: float, n: int = 512, h0: float = 0.00125, n_copy: int = 4,
-                 tol: float = 1e-9, max_iter: int = 200, anderson: int = 5):
+                 tol: float = 1e-9, max_iter: int = 200, anderson: int = 5, drift: bool = True):
         self.ps = np.array(sorted(mix), dtype=np.int64)
         self.ws = np.array([float(mix[p]) for p in sorted(mix)])
         self.T, self.n, self.h, self.nc = float(T), int(n), float(h0), int(n_copy)
         self.tol, self.max_iter = float(tol), int(max_iter)
+        self.drift = bool(drift)
         n1 = self.n + 1
         self.C, self.X, self.W = np.zeros((n1, n1)), np.zeros((n1, n1)), np.zeros((n1, n1))
         self.Cb, self.Xb, self.Z = np.zeros((n1, n1)), np.zeros((n1, n1)), np.zeros((n1, n1))
@@ -243,7 +252,7 @@ class CKSolver:
         mu, e, it, ch = solve_row(i, self.h, self.T, self.C, self.X, self.W, self.Cb, self.Xb,
                                   self.Z, self.ps, self.ws, self.nc, self.tol, self.max_iter,
                                   self.S2, self.P2, self.F1, self.dF1, a1, a2, a3,
-                                  self.hist_f, self.hist_g)
+                                  self.hist_f, self.hist_g, self.drift)
         self.mu[i], self.e[i] = mu, e
         self.iterations += it
         self.max_change = max(self.max_change, ch)
@@ -308,7 +317,7 @@ def run(config: dict, sink, progress=None) -> dict:
     T, tmax = float(config["T"]), float(sch.t[-1])
     solver = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
                       n_copy=int(config["n_copy"]), tol=float(config["tol"]),
-                      max_iter=int(config["max_iter"]))
+                      max_iter=int(config["max_iter"]), drift=config["strip"] == "drift")
     guard = Guard(T, mix)
     sink.begin(sch.t, sch.tw, samples=1)
     nt, nw = sch.nt, sch.nw

@@ -40,6 +40,11 @@ SCHEMA = Schema("ck", [
     Param("n_copy", 4, "int", lo=2, hi=6,
           help="Grid entries next to the diagonal copied from the previous row (time-translation "
                "invariance at lags <= n_copy steps)."),
+    Param("strip", "drift", "str", choices=("drift", "copy"),
+          help="The n_copy entries next to the diagonal: the previous row's plus a drift in "
+               "proportion to the lag (reaches t = 1e7 at T < T_d), or plain copies (the solver "
+               "before 2026-11-29: at T < T_d e(t) turns up from t ~ 4e4 at n-grid 512 and the "
+               "run stops). physics/ck.py has both accuracies."),
     Param("per_decade", 20, "int", lo=2, hi=200, cli=False, help="Measurement times per decade."),
     Param("samples", 1, "int", choices=(1,),
           help="The CK solution is one deterministic curve: samples must be 1."),

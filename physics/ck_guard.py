@@ -33,7 +33,8 @@ class Guard:
       -f(1)/T above) and never goes below it; e_inf lies above the ground state, so this bound
       is the tighter one;
     * below T_d (and at T = 0): e(t) <= min_{s <= t} e(s) + MONO_TOL (e(t) decreases; the grid's
-      step doublings leave bumps of <= 6e-5 in a sound solution, tests/test_ck.py).
+      step doublings leave bumps of <= 6e-5 in a sound solution, tests/test_ck.py; with the
+      drifting strip the largest rise up to t = 1e7 is 1.5e-4 at n = 512, 2.3e-4 at n = 256).
 
     The guard only reads the solver: a run it does not stop is the same, bit for bit."""
 

@@ -105,7 +105,7 @@ def avgg(a, b, ps, ws):
 
 
 @njit(cache=True)
-def _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws):
+def _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws, dc, dx, lr):
     """Cell weights of row i; returns (mu_i, e_i).
 
     Z[i, l] = int_cell (u - u_mid) R(t_i, u) du / h locates the response weight inside the cell
@@ -123,8 +123,8 @@ def _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws):
         a = C[i, l - 1]
         b = C[i, l]
         if l >= i - nc and l >= 2:
-            Xb[l, i] = Xb[l - 1, i - 1]
-            Cb[l, i] = Cb[l - 1, i - 1]
+            Xb[l, i] = Xb[l - 1, i - 1] + dx * (i - l + 0.5) / lr     # copied, plus the drift
+            Cb[l, i] = Cb[l - 1, i - 1] + dc * (i - l + 0.5) / lr
         else:
             Xb[l, i] = (5.0 * X[i, l - 1] + 8.0 * X[i, l] - X[i, l + 1]) / 12.0
             Cb[l, i] = (5.0 * a + 8.0 * b - C[i, l + 1]) / 12.0
@@ -154,12 +154,32 @@ def _horizontal_cells(i, jh, C, X, Cb, Xb):
 
 
 @njit(cache=True)
+def _drift_strip(i, nc, jr, jh, C, X, Cb, Xb):
+    """The near-diagonal strip of row i (the values at lags 1..nc steps, and the horizontal cell
+    means of columns jh..i-1) as the previous row's (time-translation invariance) plus a drift
+    along the diagonal: that of the solved value at the reference column jr over one row, in
+    proportion to the lag (aging: at a lag tau << t, C(t, t - tau) drifts as a function of
+    tau / t), kept monotone in the lag. Returns (drift of C, drift of chi, reference lag in steps)."""
+    lr = float(i - jr)
+    dc = C[i, jr] - C[i - 1, jr - 1]
+    dx = X[i, jr] - X[i - 1, jr - 1]
+    for j in range(i - 1, i - nc - 1, -1):      # kept monotone in the lag (C falls, chi grows)
+        C[i, j] = min(C[i - 1, j - 1] + dc * (i - j) / lr, C[i, j + 1])
+        X[i, j] = max(X[i - 1, j - 1] + dx * (i - j) / lr, X[i, j + 1])
+    for j in range(jh, i):
+        Cb[i, j] = Cb[i - 1, j - 1] + dc * (i - j - 0.5) / lr
+        Xb[i, j] = Xb[i - 1, j - 1] + dx * (i - j - 0.5) / lr
+    return dc, dx, lr
+
+
+@njit(cache=True)
 def solve_row(i, h, T, C, X, W, Cb, Xb, Z, ps, ws, nc, tol, max_iter, S2, P2, F1, dF1,
-              acc1, acc2, acc3, hist_f, hist_g):
+              acc1, acc2, acc3, hist_f, hist_g, drift=0):
     """Compute row i (time t_i = i h) from rows 0..i-1: implicit BDF2 in t, fixed-point
     iteration on the memory integrals. The nc entries nearest the diagonal are taken from the
-    previous row (time-translation invariance at lags <= nc h, as in Kim & Latz).
-    C is kept symmetric. Returns (mu_i, e_i, iterations, last change)."""
+    previous row (time-translation invariance at lags <= nc h, as in Kim & Latz), with `drift`
+    plus the drift along the diagonal of the solved lag 2 (nc + 1) (_drift_strip), updated at
+    every iteration. C is kept symmetric. Returns (mu_i, e_i, iterations, last change)."""
     C[i, i] = 1.0
     X[i, i] = 0.0
     for j in range(i - nc, i):
@@ -191,11 +211,18 @@ def solve_row(i, h, T, C, X, W, Cb, Xb, Z, ps, ws, nc, tol, max_iter, S2, P2, F1
     mu = T
     e = 0.0
     nh = 0
+    dc = 0.0
+    dx = 0.0
+    jr = js - nc - 1                # drift: the reference column, lag 2 (nc + 1) steps
+    shift = drift != 0 and jr >= 1
+    lr = 1.0
     for it in range(1, max_iter + 1):
         for j in range(L):
             C[i, j] = xv[j]
             X[i, j] = xv[L + j]
-        mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws)
+        if shift:
+            dc, dx, lr = _drift_strip(i, nc, jr, jh, C, X, Cb, Xb)
+        mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws, dc, dx, lr)
         _horizontal_cells(i, jh, C, X, Cb, Xb)
         for j in range(L):
             C[j, i] = C[i, j]
@@ -272,7 +299,9 @@ def solve_row(i, h, T, C, X, W, Cb, Xb, Z, ps, ws, nc, tol, max_iter, S2, P2, F1
         else:
             for k in range(2 * L):
                 xv[k] = gv[k]
-    mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws)
+    if shift:
+        dc, dx, lr = _drift_strip(i, nc, jr, jh, C, X, Cb, Xb)
+    mu, e = _row_terms(i, T, nc, C, X, W, Cb, Xb, Z, S2, P2, F1, dF1, ps, ws, dc, dx, lr)
     _horizontal_cells(i, jh, C, X, Cb, Xb)
     for j in range(i):
         C[j, i] = C[i, j]

@@ -11,6 +11,10 @@ snapshot per waiting time tw (never the trajectory) and computes, for every tw <
     vanhove = density of dx_i / sqrt(msd)       (on request: the displacement distribution)
     chi    = eps . (x_h(t) - x(t)) / (n h)      (twins x_h started at tw with the field h eps)
 
+and of the angles theta[s, m] of bodies with an orientation (ellipses: observe(angles=...))
+
+    msd_theta = <(theta(t) - theta(tw))^2>,    C2_theta = <cos 2 (theta(t) - theta(tw))>
+
 with the same code for NumPy arrays and torch tensors on any device (array-api-compat); the
 reductions run on the device in float64 and only the [s, nw] results go to the host.
 
@@ -37,6 +41,11 @@ from array_api_compat import array_namespace
 
 TWO_TIME = ("C", "msd", "chi", "Q", "alpha2")
 """Two-time observables, stored [samples, tw, t] with NaN where t <= tw."""
+
+ORIENTATION = ("msd_theta", "C2_theta")
+"""Two-time observables of angles (Recorder.observe(angles=...)), stored as TWO_TIME's; C2_theta is
+the orientational correlation of a body that is the same turned by pi (an ellipse). Free rotational
+diffusion D_r: msd_theta = 2 D_r (t - tw), C2_theta = exp(-4 D_r (t - tw))."""
 
 VAN_HOVE, VAN_HOVE_EDGES = "vanhove", np.linspace(-6.0, 6.0, 49)
 """The displacement distribution (van Hove self part) on request (Recorder(van_hove=True)):
@@ -215,6 +224,15 @@ def two_time(x_tw, x, a: float | None = None):
     return out
 
 
+def orientation(th_tw, th):
+    """msd_theta and C2_theta (ORIENTATION) between angle snapshots th_tw[s, m] and th[s, m]
+    (radians, unwrapped), float64 reductions on the arrays' device."""
+    xp = array_namespace(th)
+    d = xp.astype(th, xp.float64) - xp.astype(th_tw, xp.float64)
+    m = th.shape[-1]
+    return {"msd_theta": xp.sum(d * d, axis=-1) / m, "C2_theta": xp.sum(xp.cos(2.0 * d), axis=-1) / m}
+
+
 def van_hove(x_tw, x, edges=VAN_HOVE_EDGES) -> np.ndarray:
     """Density of u = dx_i / sqrt(<dx^2>) over the n coordinates of each sample, [s, bins], on the
     host (a histogram is not an array-API reduction): counts / (n x bin width), so the mass
@@ -254,40 +272,58 @@ class Recorder:
         self.a = a
         self.van_hove, self._bins_put = bool(van_hove), False   # also the displacement distribution
         self._snap = None  # [nw] list of x(tw) snapshots, each [s, n]
+        self._snap_th = None  # the same of the angles (observe(angles=...)), each [s, m]
 
-    def state(self) -> dict:
-        """The x(tw) snapshots taken so far, as host arrays: {"taken": [nw] bool,
-        "snapshots": [nw, s, n] (zeros where not taken)}; see restore."""
-        snaps = self._snap or [None] * self.schedule.nw
+    @staticmethod
+    def _pack(snaps, nw):
+        """(taken [nw] bool, [nw, s, n] host array with zeros where not taken, or None)."""
+        snaps = snaps or [None] * nw
         taken = np.array([v is not None for v in snaps], dtype=bool)
         if not taken.any():
-            return {"taken": taken}
+            return taken, None
         host = [to_numpy(v) if v is not None else None for v in snaps]
         ref = host[int(np.flatnonzero(taken)[0])]
         out = np.zeros((len(host),) + ref.shape, dtype=ref.dtype)
         for i, v in enumerate(host):
             if v is not None:
                 out[i] = v
-        return {"taken": taken, "snapshots": out}
+        return taken, out
+
+    def _unpack(self, taken, arr, like):
+        snaps = [None] * self.schedule.nw
+        taken = np.asarray(taken, dtype=bool)
+        for i in np.flatnonzero(taken):
+            snaps[i] = _like(np.array(np.asarray(arr)[i], copy=True), like)
+        return snaps
+
+    def state(self) -> dict:
+        """The x(tw) snapshots taken so far, as host arrays: {"taken": [nw] bool,
+        "snapshots": [nw, s, n] (zeros where not taken)}, and those of the angles when observed
+        ("angles_taken", "angle_snapshots"); see restore."""
+        taken, out = self._pack(self._snap, self.schedule.nw)
+        st = {"taken": taken} if out is None else {"taken": taken, "snapshots": out}
+        if self._snap_th is not None:
+            th_taken, th_out = self._pack(self._snap_th, self.schedule.nw)
+            st["angles_taken"] = th_taken
+            if th_out is not None:
+                st["angle_snapshots"] = th_out
+        return st
 
     def restore(self, state: dict, like=None) -> None:
         """Set the snapshots from state(); `like` is an array of the state's kind (a torch tensor
         on its device, or a NumPy array) that the snapshots are converted to."""
-        taken = np.asarray(state["taken"], dtype=bool)
-        snaps = [None] * self.schedule.nw
-        if taken.any():
-            arr = np.asarray(state["snapshots"])
-            for i in np.flatnonzero(taken):
-                snaps[i] = _like(np.array(arr[i], copy=True), like)
-        self._snap = snaps
+        self._snap = self._unpack(state["taken"], state.get("snapshots"), like)
+        if "angles_taken" in state:
+            self._snap_th = self._unpack(state["angles_taken"], state.get("angle_snapshots"), like)
 
     def observe(self, step: int, x, energy, twins=None, eps=None, h: float | None = None,
-                extra: dict | None = None) -> list[int]:
+                extra: dict | None = None, angles=None) -> list[int]:
         """Record at measurement step `step`.
 
         x[s, n] the state; energy[s] (or a scalar) the energy per degree of freedom (the loss for
         nets); twins[s, nw, n] the response twins (twin i started at tw_i with the field h eps_i,
-        eps broadcastable to twins); extra: per-time system data {name: [s, ...]}.
+        eps broadcastable to twins); extra: per-time system data {name: [s, ...]}; angles[s, m]:
+        the unwrapped angles of bodies with an orientation (their ORIENTATION observables).
         Returns the tw indices that start at this step: the caller starts those twins from x now.
         """
         sch = self.schedule
@@ -296,9 +332,13 @@ class Recorder:
         if self._snap is None:
             self._snap = [None] * nw
         started = []
+        if angles is not None and self._snap_th is None:
+            self._snap_th = [None] * nw
         i_tw = sch.tw_index.get(int(step))
         if i_tw is not None:
             self._snap[i_tw] = _copy(x)
+            if angles is not None:
+                self._snap_th[i_tw] = _copy(angles)
             started.append(i_tw)
         s = x.shape[0]
         values = {"energy": to_numpy(energy).reshape(-1) * np.ones(s)}
@@ -307,6 +347,8 @@ class Recorder:
             names = ["C", "msd", "alpha2"] + (["Q"] if self.a is not None else [])
             if twins is not None:
                 names.append("chi")
+            if angles is not None:
+                names += list(ORIENTATION)
             arrs = {nm: np.full((s, nw), np.nan) for nm in names}
             if self.van_hove:
                 arrs[VAN_HOVE] = np.full((s, nw, len(VAN_HOVE_EDGES) - 1), np.nan)
@@ -316,6 +358,9 @@ class Recorder:
             for i in active:
                 for nm, v in two_time(self._snap[i], x, self.a).items():
                     arrs[nm][:, i] = to_numpy(v)
+                if angles is not None:
+                    for nm, v in orientation(self._snap_th[i], angles).items():
+                        arrs[nm][:, i] = to_numpy(v)
                 if self.van_hove:
                     arrs[VAN_HOVE][:, i] = van_hove(self._snap[i], x)
                 if twins is not None:
@@ -333,7 +378,7 @@ class Recorder:
 class Recording:
     """In-memory sink: arrays on the shared grid, samples first.
 
-    Per-time data `name` is stored [S, nt, ...]; the two-time ones (TWO_TIME) [S, nw, nt] (and
+    Per-time data `name` is stored [S, nt, ...]; the two-time ones (TWO_TIME, ORIENTATION) [S, nw, nt] (and
     VAN_HOVE [S, nw, nt, bins]), NaN
     where not measured. `put` stores anything else (final margins, phi_J, ...) under its name;
     names of system data are 'system/name'.
@@ -358,7 +403,7 @@ class Recording:
         for name, v in values.items():
             v = np.asarray(v, dtype=np.float64)
             arr = self.data.get(name)
-            two = name in TWO_TIME or name == VAN_HOVE
+            two = name in TWO_TIME or name in ORIENTATION or name == VAN_HOVE
             if arr is None:
                 shape = (S, nw, nt) + v.shape[2:] if two else (S, nt) + v.shape[1:]
                 arr = self.data[name] = np.full(shape, np.nan)

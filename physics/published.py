@@ -23,6 +23,14 @@ PUBLISHED = {
     "gamma_spheres": Published(0.41, "Charbonneau, Kurchan, Parisi, Urbani, Zamponi (2014)",
                                "P(h) ~ h^-gamma"),
     "zeta_Z": Published(0.5, "O'Hern et al. (2003)", "Z - Z_c ~ (phi - phi_J)^(1/2)"),
+    "theta_e_spheres": Published(0.42, "Charbonneau, Corwin, Parisi, Zamponi, PRL 114, 125504 (2015)",
+                                 "P_e(f) ~ f^theta_e, forces of the extended contacts (bucklers apart); "
+                                 "the mean-field value 0.42311 in every d"),
+    "theta_l_spheres": Published(0.17, "Charbonneau, Corwin, Parisi, Zamponi, PRL 114, 125504 (2015)",
+                                 "P_l(f) ~ f^theta_l, forces of the bucklers (particles with d + 1 contacts)"),
+    "omega_star_exponent": Published(0.5, "Silbert, Liu, Nagel, PRL 95, 098301 (2005); Wyart, Nagel, "
+                                          "Witten, EPL 72, 486 (2005)",
+                                     "omega* ~ (phi - phi_J)^(1/2) for harmonic contacts"),
     "theta_nets": Published(0.3, "Geiger et al., PRE 100, 012115 (2019)",
                             "P+(Delta) ~ Delta^theta at N*"),
     "gamma_nets": Published(0.2, "Geiger et al., PRE 100, 012115 (2019)",

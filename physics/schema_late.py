@@ -9,7 +9,7 @@ would be found again. A late key is held by a config only when it differs from i
     SCHEMA.config(N=64, t_eq=100.0)         # holds t_eq (a new run, a new record)
     SCHEMA.setting(old_config, "t_eq")      # 0.0: an older record's config reads as the default
 
-Used by nets (shared_data) and the soft spheres (init, t_eq).
+Used by nets (shared_data, outputs, hessian_at_end) and the soft spheres (init, t_eq).
 """
 from __future__ import annotations
 

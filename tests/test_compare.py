@@ -176,10 +176,28 @@ def make_ellipses_jam(folder, S=2, alpha=1.5):
                    "ellipses/deficit": 3 * 60 - Z * 30}, None, None, S)
 
 
+def make_ellipses_age(folder, S=2, T=1e-4, seed=0):
+    """Aging ellipses: the positions' msd as the spheres' (larger plateau), and the orientations:
+    msd_theta and C2_theta = exp(-2 msd_theta) (Gaussian angles)."""
+    rng = np.random.default_rng(seed)
+    t, tw = _grid(1000.0, (3.0, 10.0, 30.0, 100.0))
+    lag = t[None, :] - tw[:, None]
+    with np.errstate(invalid="ignore"):
+        msd = 2 * T * np.minimum(lag, 1.0) + 3e-4 * (lag / tw[:, None]) ** 0.5
+        msd_th = 4 * T * np.minimum(lag, 1.0) + 1e-2 * (lag / tw[:, None]) ** 0.7
+    msd, msd_th = (np.repeat(np.where(lag > 0, m, np.nan)[None], S, 0) * (1 + 0.02 * rng.normal(size=(S,) + m.shape))
+                   for m in (msd, msd_th))
+    energy = 2e-4 + 1e-2 * (t + 1) ** -0.5 * np.ones((S, 1))
+    return _write(folder, "ellipses", {"protocol": "age", "alpha": 1.5, "N": 64, "phi": 0.9, "T": T,
+                                       "seed": seed, "samples": S},
+                  {"energy": energy, "msd": msd, "C": 1 - msd, "msd_theta": msd_th,
+                   "C2_theta": np.exp(-2 * msd_th)}, t, tw, S)
+
+
 def make_all(folder):
     return [make_pspin(folder), make_ck(folder), make_spheres_jam(folder), make_spheres_age(folder),
             make_dnn_langevin(folder, 32, over=True), make_dnn_langevin(folder, 3, over=False),
-            make_dnn_jam(folder), make_trap(folder), make_ellipses_jam(folder)]
+            make_dnn_jam(folder), make_trap(folder), make_ellipses_jam(folder), make_ellipses_age(folder)]
 
 
 @pytest.fixture(scope="module")
@@ -232,13 +250,14 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
     # the p-spin energy panel holds the simulation and the CK curve
     assert {ln.get_label() for ln in e[0].lines} >= {"CK, N = $\\infty$"}
     a = figs["aging"].axes
-    assert len(a) == 10  # p-spin+CK, spheres, over, under, trap; lag and t/tw
-    assert all("msd" in ax.get_ylabel() for ax in a[:4] + a[5:9])
-    assert all(r"\Pi(t_w, t)" in ax.get_ylabel() for ax in (a[4], a[9]))  # the trap model: C = Pi
-    assert all(ax.get_xlabel().startswith(r"lag $t - t_w$") for ax in a[:5])
-    assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[5:])
+    assert len(a) == 12  # p-spin+CK, spheres, ellipses, over, under, trap; lag and t/tw
+    assert all("msd" in ax.get_ylabel() for ax in a[:5] + a[6:11])
+    assert all(r"\Pi(t_w, t)" in ax.get_ylabel() for ax in (a[5], a[11]))  # the trap model: C = Pi
+    assert all(ax.get_xlabel().startswith(r"lag $t - t_w$") for ax in a[:6])
+    assert all(ax.get_xlabel() == r"$(t - t_w)/t_w$" for ax in a[6:])
+    assert "ellipses" in a[2].get_title() and "positions" in a[2].get_ylabel()
     # each system in its own units: its own y-range (the p-spin's plateau 2(1 - q) shows)
-    assert len({ax.get_ylim() for ax in a[:4]}) == 4
+    assert len({ax.get_ylim() for ax in a[:5]}) == 5
     q = theory.plateau_q(T_PS, {P_PS: 1.0})
     assert any(np.allclose(ln.get_ydata(), 2 * (1 - q)) for ln in a[0].lines)
     assert a[0].get_ylim()[0] < 2 * (1 - q) < a[0].get_ylim()[1]
@@ -252,6 +271,8 @@ def test_every_figure_is_drawn_with_labelled_axes(records):
     assert fd[2].get_xscale() == "linear" and fd[2].get_yscale() == "linear"
     # the spheres' energy panel has no d T / 2 line
     assert not any("dT/2" in ln.get_label() for ln in e[1].lines)
+    # spheres and ellipses share that panel (eps per particle, the same mixture of sizes)
+    assert {ln.get_label().split(",")[0].split(" ")[0] for ln in e[1].lines} >= {"spheres", "ellipses"}
     assert all(r"T\,\chi" in ax.get_ylabel() for ax in fd)
     j = [ax for ax in figs["jamming"].axes if ax.get_visible()]
     xl = [ax.get_xlabel() for ax in j]

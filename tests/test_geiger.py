@@ -12,7 +12,9 @@ from compare.reports.geiger_2019 import measure as M
 from physics import analysis as A
 
 IDS = {"n_star_over_p", "n_star_depth_independence", "theta", "gamma", "c0", "ellipses_hypostatic",
-       "quartic_modes_match_deficit", "spheres_isostatic", "test_error_cusp", "ensemble_removes_cusp"}
+       "quartic_modes_match_deficit", "spheres_isostatic", "test_error_cusp", "ensemble_removes_cusp",
+       "hessian_h0_rank", "hessian_h0_dominates"}
+IDS |= {"spheres_theta_extended", "spheres_theta_bucklers", "spheres_gamma", "omega_star_exponent"}  # packings.py
 
 
 def test_width_for_matches_the_weight_count_of_the_net_with_d_equal_h():
@@ -55,7 +57,7 @@ def test_tiny_scale_report(tmp_path):
     report = json.loads((folder / "report.json").read_text())
     validate_report(report)
     assert {c["id"] for c in report["claims"]} == IDS
-    for png in ("jamming.png", "margins.png", "cusp.png", "constraints.png"):
+    for png in ("jamming.png", "margins.png", "cusp.png", "constraints.png", "hessian.png", "packings.png"):
         assert (folder / png).stat().st_size > 10_000
     spheres = next(c for c in report["claims"] if c["id"] == "spheres_isostatic")
     assert 0.9 < spheres["measured"] <= 1.0                          # Z/2d of jammed disks

@@ -23,8 +23,8 @@ FIGURES = {
 }
 
 NEEDS = {  # which roles each figure draws from (for the messages)
-    "energy": ("pspin", "ck", "spheres_age", "dnn_over", "dnn_under"),
-    "aging": ("pspin", "ck", "spheres_age", "dnn_over", "dnn_under", "trap"),
+    "energy": ("pspin", "ck", "spheres_age", "ellipses_age", "dnn_over", "dnn_under"),
+    "aging": ("pspin", "ck", "spheres_age", "ellipses_age", "dnn_over", "dnn_under", "trap"),
     "fdt": ("pspin", "ck", "dnn_over", "dnn_under"),
     "jamming": ("spheres_jam", "dnn_jam", "dnn_under"),
 }

@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 from compare.roles import scalar
 
 SYSTEM_COLORS = {"pspin": "C0", "ck": "k", "spheres": "C1", "dnn_over": "C2", "dnn_under": "C3"}
+SYSTEM_COLORS["ellipses"] = "C4"
 
 
 def tw_color_map(*runs):

@@ -20,8 +20,10 @@ from physics import pspin_theory as theory
 def fig_energy(roles: dict):
     """Energy or loss against t after the quench, each system against its own asymptote."""
     ps, ck, sa = roles.get("pspin"), roles.get("ck"), roles.get("spheres_age")
+    ea = roles.get("ellipses_age")
     over, under = roles.get("dnn_over"), roles.get("dnn_under")
-    panels = [name for name, present in (("pspin", ps is not None or ck is not None), ("spheres", sa is not None),
+    panels = [name for name, present in (("pspin", ps is not None or ck is not None),
+                                         ("spheres", sa is not None or ea is not None),
                                          ("nets", over is not None or under is not None)) if present]
     if not panels:
         return None
@@ -45,15 +47,27 @@ def fig_energy(roles: dict):
             ax.legend(loc="lower left")
         elif which == "spheres":
             # no d T/2 line: at phi above phi_J the energy tends to the inherent-structure level
-            # of the aging packing (plus the thermal part), which the record does not hold
-            plots.plot_energy(ax, sa, label=flag(sa, f"N = {sa.config.get('N', '?')}, $\\varphi$ = {sa.config.get('phi', '?')}"),
-                              color=SYSTEM_COLORS["spheres"],
-                              ylabel="potential energy per particle $U/N$ ($\\epsilon$)")
-            e = sa.mean("energy")
-            if np.all(e[np.isfinite(e)] > 0):
+            # of the aging packing (plus the thermal part), which the record does not hold.
+            # Spheres and ellipses on one panel: both eps per particle, time in (small diameter or
+            # small minor axis)^2 / (mu eps), the same mixture of sizes
+            positive = True
+            for run, kind in ((sa, "spheres"), (ea, "ellipses")):
+                if run is None:
+                    continue
+                shape = (f"ellipses $\\alpha$ = {float(run.config.get('alpha', 1.0)):g}, " if kind == "ellipses"
+                         else "spheres, ")
+                plots.plot_energy(ax, run, label=flag(run, f"{shape}N = {run.config.get('N', '?')}, "
+                                                           f"$\\varphi$ = {run.config.get('phi', '?')}"),
+                                  color=SYSTEM_COLORS[kind],
+                                  ylabel="potential energy per particle $U/N$ ($\\epsilon$)")
+                e = run.mean("energy")
+                positive &= bool(np.all(e[np.isfinite(e)] > 0))
+            if positive:
                 ax.set_yscale("log")
             ax.set_xlabel("time $t$ after the quench")
-            ax.set_title(f"soft spheres, T = {temperature(sa):g}")
+            Ts = sorted({temperature(r) for r in (sa, ea) if r is not None})
+            names = [k for k, r in (("soft spheres", sa), ("soft ellipses", ea)) if r is not None]
+            ax.set_title(" and ".join(names) + ", T = " + ", ".join(f"{T:g}" for T in Ts))
             ax.legend(loc="best")
         else:
             for run, kind, c in ((over, "over", SYSTEM_COLORS["dnn_over"]), (under, "under", SYSTEM_COLORS["dnn_under"])):
@@ -65,7 +79,8 @@ def fig_energy(roles: dict):
             ax.set_ylabel("training loss $L(t)$ (asymptote 0 if fitted)")
             ax.set_title("nets, Langevin, hinge loss")
             ax.legend(loc="lower left")
-    fig.suptitle("1. Energy after the quench, against each system's asymptote", fontsize=10)
+    fig.suptitle("1. Energy after the quench," + (" " if len(panels) > 1 else "\n")   # one panel: too narrow
+                 + "against each system's asymptote", fontsize=10)
     return fig
 
 
@@ -91,6 +106,11 @@ def _aging_panels(roles):
         sa = roles["spheres_age"]
         panels.append((flag(sa, f"soft spheres, $\\varphi$ = {sa.config.get('phi', '?')}, T = {temperature(sa):g}"),
                        [(sa, "-")], "msd"))
+    if has_two_time(roles.get("ellipses_age"), "msd"):     # the positions: the spheres' msd
+        ea = roles["ellipses_age"]
+        panels.append((flag(ea, f"soft ellipses $\\alpha$ = {float(ea.config.get('alpha', 1.0)):g}, "
+                                f"$\\varphi$ = {ea.config.get('phi', '?')}, T = {temperature(ea):g}"),
+                       [(ea, "-")], "msd"))
     for key, kind in (("dnn_over", "over"), ("dnn_under", "under")):
         r = roles.get(key)
         if has_two_time(r, "msd"):
@@ -152,6 +172,8 @@ def fig_aging(roles: dict):
                 extra = _trap_theory(ax, present[0], scaled, colors(present[0]))
                 if row == 1 and extra:
                     ax.legend([h for h, _ in extra], [lab for _, lab in extra], loc="lower left", fontsize=7)
+            elif present[0].system == "ellipses":       # the angles have their own observables
+                ax.set_ylabel(r"msd $\Delta(t_w, t)$ of the positions")
             else:
                 ax.set_ylabel(MSD_LABEL)
             if present[0].system in ("pspin", "ck"):

@@ -1,9 +1,12 @@
 """Findings of soft-ellipse records: the jamming point, Z against the isostatic 6, the quartic
-modes against the contact deficit (protocol "jam"), and the aging run (protocol "age", read as
-the spheres' age findings)."""
+modes against the contact deficit (protocol "jam"), and the aging run (protocol "age"): the
+spheres' age findings of the positions (lengths in b, the small minor axis) and those of the
+orientations (the recorder's msd_theta and C2_theta = <cos 2 dtheta>)."""
 from __future__ import annotations
 
 import numpy as np
+
+import dataclasses
 
 from compare.findings.base import Finding, config_value, mean_sem
 from compare.findings.spheres import age_findings
@@ -21,7 +24,44 @@ def title(run) -> str:
 
 
 def ellipses_findings(run) -> list[Finding]:
-    return jam_findings(run) if run.config.get("protocol") == "jam" else age_findings(run)
+    return jam_findings(run) if run.config.get("protocol") == "jam" else ellipses_age_findings(run)
+
+
+def ellipses_age_findings(run) -> list[Finding]:
+    """The spheres' age findings of the positions (in b, the small minor axis) and the
+    orientations': msd_theta and C2_theta at (tw_min, t_max), tau_90 of C2_theta at every tw and
+    its aging exponent d ln tau / d ln tw (0: stationary, 1: simple aging)."""
+    out = [dataclasses.replace(f, how=f.how.replace("sigma^2", "b^2")) for f in age_findings(run)]
+    tw = np.asarray(run["tw"], float) if "tw" in run else np.array([])
+    if not tw.size:
+        return out
+    t = np.asarray(run["t"], float)
+    T = float(config_value(run, "T", float("nan")))
+    if "msd_theta" in run:
+        from physics.ellipses import geometry
+        inv = float(np.mean(1.0 / geometry.make_geom(int(run.config["N"]), float(run.config["alpha"]))[:, 2] ** 2))
+        out.append(Finding("msd_theta_final", "angular msd <dtheta^2>(tw_min, t_max)",
+                           mean_sem(np.asarray(run["msd_theta"])[:, 0, -1]), None,
+                           f"rad^2, tw = {tw[0]:.3g}; free rotation alone: 2 T <1/ell^2> (t_max - tw) = "
+                           f"{2 * T * inv * (t[-1] - tw[0]):.3g}"))
+    if "C2_theta" in run:
+        C2 = np.asarray(run["C2_theta"], float)
+        out.append(Finding("C2_theta_final", "C2 = <cos 2 dtheta>(tw_min, t_max)", mean_sem(C2[:, 0, -1]), None,
+                           f"tw = {tw[0]:.3g}; 1: orientations kept, 0: lost"))
+        taus = [A.tau_jackknife(*_lags(t, w, C2[:, i]), fraction="tau_90") for i, w in enumerate(tw)]
+        last = taus[-1]
+        out.append(Finding("tau90_C2_theta", "tau_90 of C2_theta (largest tw)", last, None,
+                           f"tw = {tw[-1]:.3g}; lag where C2 falls below 0.9 of its first value, "
+                           "jackknife over samples" + ("; a lower bound: not reached by t_max" if last.bound else "")))
+        out.append(Finding("C2_theta_aging_exponent", "d ln tau_90(C2_theta) / d ln tw", A.aging_exponent(tw, taus),
+                           None, f"over {tw.size} waiting times; 0: stationary, 1: simple aging (tau ~ tw)"))
+    return out
+
+
+def _lags(t, tw, curves):
+    """(lag, curves[:, later]) of one waiting time: the lags t - tw > 0."""
+    later = t > tw
+    return t[later] - tw, curves[:, later]
 
 
 def jam_findings(run) -> list[Finding]:

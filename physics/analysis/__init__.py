@@ -16,10 +16,14 @@ the window it used, a note) and is the only definition of its finding in the pro
     distance_to_reference  mean |sample mean - reference curve| (finite N against CK), with a
                        bootstrap error over samples and the noise floor
     late_exponent      power-law exponent over the last decade of lags (msd growth)
-    tail_exponent      exponent of a density P(v) ~ v^a near v = 0 (maximum likelihood)
+    tail_exponent      exponent of a density P(v) ~ v^a near v = 0 (maximum likelihood), on
+                       (0, upper] or truncated to (lower, upper]
+    tail_exponent_scan the same over a grid of fit windows: the spread is a systematic error
     log_histogram      density on log-spaced bins, with Poisson errors
     log_bin_mean       a curve averaged on log-spaced bins (even spacing in ln x before a derivative)
     jamming_window     where the scaling above phi_J holds at finite N
+    omega_star         where D(omega) of a packing falls below half its plateau (bootstrap
+                       error over packings); dos_smooth, D(omega) smoothed in ln omega
     relaxation.py      (docs/science.md, sections 6-7): normalised (Q/Q(0)), tau_of (tau_e,
                        tau_90), divergence_exponent (gamma of tau ~ (T - T_c)^-gamma),
                        tts_collapse (rms spread of Q against lag/tau), scaled_power_law (exponent
@@ -48,8 +52,8 @@ from physics.analysis.estimate import NAN, Estimate, none  # noqa: F401
 from physics.analysis.barriers import barrier, barrier_heights  # noqa: F401
 from physics.analysis.fits import (  # noqa: F401
     distance_to_reference, late_exponent, log_bin_mean, log_histogram, power_law_approach, power_law_fit,
-    tail_exponent)
-from physics.analysis.jamming import jamming_window, n_star, regime  # noqa: F401
+    tail_exponent, tail_exponent_scan)
+from physics.analysis.jamming import dos_smooth, jamming_window, n_star, omega_star, regime  # noqa: F401
 from physics.analysis.relaxation import (  # noqa: F401
     FRACTIONS, activation_ratio, aging_exponent, caging, chi4, chi4_peak, divergence_exponent, free_diffusion_Q,
     jump_location, normalised, scaled_power_law, tau_of, tts_collapse)

@@ -151,19 +151,83 @@ def late_exponent(lag, y, decades: float = 1.0) -> Estimate:
     return power_law_fit(lag, y, window=(top / 10 ** decades, top))
 
 
-def tail_exponent(values, upper: float, min_count: int = 20) -> Estimate:
-    """Exponent a of a density P(v) ~ v^a near v = 0 from the values in (0, upper]: maximum
-    likelihood for a power law on [0, upper], a + 1 = n / sum ln(upper / v_i), standard error
-    (a + 1) / sqrt(n). No binning. For a divergent density (gaps, P-(Delta)) a < 0 and the
-    published gamma is -a."""
+def tail_exponent(values, upper: float, min_count: int = 20, lower: float = 0.0) -> Estimate:
+    """Exponent a of a density P(v) ~ v^a near v = 0 from the values in (lower, upper]: maximum
+    likelihood for a power law on [lower, upper], standard error from the Fisher information. No
+    binning. lower = 0: the closed form a + 1 = n / sum ln(upper / v_i), error (a + 1) / sqrt(n);
+    lower > 0 (a power law truncated below, e.g. above a finite-size or round-off floor): the
+    likelihood equation solved numerically (_truncated_power_law). For a divergent density
+    (gaps, P-(Delta)) a < 0 and the published gamma is -a."""
     v = np.asarray(values, float).ravel()
-    v = v[np.isfinite(v) & (v > 0) & (v <= upper)]
+    lower = float(lower)
+    v = v[np.isfinite(v) & (v > lower) & (v <= upper)]
+    where = f"({lower:g}, {upper:g}]"
     if v.size < min_count:
-        return Estimate(NAN, window=(0.0, upper), note=f"only {v.size} values in (0, {upper:g}]")
-    a1 = v.size / float(np.sum(np.log(upper / v)))
-    return Estimate(a1 - 1.0, a1 / math.sqrt(v.size), (0.0, float(upper)),
-                    note=f"maximum likelihood, {v.size} values in (0, {upper:g}]",
+        return Estimate(NAN, window=(lower, float(upper)), note=f"only {v.size} values in {where}")
+    if lower > 0.0:
+        a1, err = _truncated_power_law(np.log(v / upper), math.log(lower / upper))
+        if not math.isfinite(a1):
+            return Estimate(NAN, window=(lower, float(upper)), note=f"no likelihood maximum in {where}")
+    else:
+        a1 = v.size / float(np.sum(np.log(upper / v)))
+        err = a1 / math.sqrt(v.size)
+    return Estimate(a1 - 1.0, err, (lower, float(upper)),
+                    note=f"maximum likelihood, {v.size} values in {where}",
                     extra={"count": int(v.size)})
+
+
+def _truncated_power_law(x, xl: float) -> tuple:
+    """(b, error of b) of the density b-proportional e^(b x) on [xl, 0] (x = ln(v / upper), xl =
+    ln(lower / upper) < 0; b = a + 1 of v^a) by maximum likelihood: the b whose mean of x equals
+    the sample mean, E_b[x] = -1/b + c / (e^(b c) - 1) with c = -xl (increasing in b); error
+    1 / sqrt(n Var_b[x]). (nan, nan) when the sample mean lies outside the range b can reach."""
+    from scipy.optimize import brentq
+
+    c = -float(xl)
+    n, xm = x.size, float(np.mean(x))
+
+    def mean(b):
+        if abs(b * c) < 1e-6:
+            return -c / 2.0 + b * c * c / 12.0
+        return -1.0 / b + c / math.expm1(b * c) if b * c < 700 else -1.0 / b
+
+    lo, hi = -200.0 / c, 200.0 / c
+    if not mean(lo) < xm < mean(hi):
+        return NAN, NAN
+    b = brentq(lambda t: mean(t) - xm, lo, hi, xtol=1e-12)
+    bc = b * c
+    var = c * c / 12.0 if abs(bc) < 1e-4 else 1.0 / b ** 2 - c * c * math.exp(bc) / math.expm1(bc) ** 2
+    return float(b), float(1.0 / math.sqrt(n * var)) if var > 0 else NAN
+
+
+def tail_exponent_scan(values, uppers, lowers=(0.0,), central: tuple | None = None,
+                       min_count: int = 20) -> Estimate:
+    """tail_exponent over a grid of fit windows (lower, upper), every lower < upper: how much the
+    exponent depends on the window. Value and statistical error: the fit in the `central` window
+    (lower, upper) (default: the first lower and the median upper); extra["systematic"]: half the
+    spread (max - min) of the exponents over every window with at least min_count values; error: the statistical and the systematic errors in quadrature. extra["windows"]:
+    [(lower, upper, exponent, error, count)] of every window; extra["statistical"]."""
+    uppers = sorted(float(u) for u in uppers)
+    lowers = sorted(float(x) for x in lowers)
+    central = central or (lowers[0], uppers[len(uppers) // 2])
+    grid = [(lo, up) for lo in lowers for up in uppers if lo < up]
+    if tuple(central) not in grid:
+        grid.append(tuple(central))
+    fits = {w: tail_exponent(values, upper=w[1], lower=w[0], min_count=min_count) for w in grid}
+    mid = fits[tuple(central)]
+    if not mid.ok:
+        return Estimate(NAN, window=tuple(central), note=f"central window: {mid.note}")
+    ok = [e.value for e in fits.values() if e.ok]
+    sys_err = 0.5 * (max(ok) - min(ok)) if len(ok) > 1 else NAN
+    err = math.hypot(mid.error, sys_err) if math.isfinite(sys_err) else mid.error
+    table = [(w[0], w[1], e.value, e.error, int(e.extra.get("count", 0))) for w, e in sorted(fits.items())]
+    return Estimate(mid.value, err, tuple(central),
+                    note=f"{mid.note}; over {len(ok)} windows (lower {', '.join(f'{x:g}' for x in lowers)}; "
+                         f"upper {', '.join(f'{u:g}' for u in uppers)}) the exponent spans "
+                         f"{min(ok):.3g} to {max(ok):.3g}; error: statistical {mid.error:.2g} and "
+                         f"systematic {sys_err:.2g} (half that span) in quadrature",
+                    extra={"statistical": mid.error, "systematic": sys_err, "windows": table,
+                           "count": mid.extra.get("count", 0)})
 
 
 def log_bin_mean(x, y, per_decade: int = 10):

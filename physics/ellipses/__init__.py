@@ -28,8 +28,17 @@ ellipses/positions [S, N, 3] (x, y, theta), ellipses/axes [S, N, 2] (a, b), elli
 ellipses/nonrattler [S, N], ellipses/z [S, N] (contacts of each particle among non-rattlers).
 The modes are skipped (NaN) above modes_max_N particles. Wall-clock seconds per packing: the
 record's attribute ellipses/time_s. A checkpoint after every packing.
-Protocol "age": as the spheres' (physics.spheres): energy = U/N, x = the unwrapped positions
-[2 N] (the angles are not recorded), Q with threshold Q_a, so ellipses age on the spheres' axes.
+Protocol "age": as the spheres' (physics.spheres._run_age, the shared recorder
+physics.observables.Recorder): energy = U/N (eps per particle), x = the unwrapped positions [2 N]
+(C, msd, Q with threshold Q_a, alpha2, vanhove: the spheres' observables, so ellipses age on the
+spheres' axes), and the orientations: the unwrapped angles theta [N] give msd_theta =
+<(theta(t) - theta(tw))^2> (rad^2) and C2_theta = <cos 2 (theta(t) - theta(tw))> (1 at t = tw,
+0 once the orientations are lost; an ellipse is the same turned by pi). Thermal protocol:
+overdamped Langevin at T on q = (x, y, ell theta), unit friction mu on each coordinate and noise
+sqrt(2 T dt) on each, so the angle has friction mu ell^2 and rotational diffusion D_r = T / ell^2
+(rad^2 per unit time), the translations D = T (small minor axes^2 per unit time): free ellipses
+have msd = 2 T t per coordinate (2 d T t per particle) and msd_theta = 2 T t <1/ell^2>; the
+equilibrium reached is Boltzmann's at T in (x, y, theta) (equipartition in every coordinate).
 
 Python entry point for reports: jam_packing(alpha, N, seed) -> dict of the per-packing numbers.
 """
@@ -78,9 +87,12 @@ SCHEMA = LateSchema("ellipses", [
           help="Stiffness matrix and Hessian (dense, 3 N) only up to this many particles."),
     Param("phi", 0.90, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True,
           help="Packing fraction of the aging run (alpha = 1.5 jams near 0.89)."),
-    Param("T", 1e-5, "float", lo=0.0, hi=100.0, unit="eps (k_B = 1)", help="Temperature."),
+    Param("T", 1e-5, "float", lo=0.0, hi=100.0, unit="eps (k_B = 1)",
+          help="Temperature of the Langevin noise on x, y and the angle (translational diffusion "
+               "T, rotational T/ell^2, ell the mean semi-axis)."),
     Param("dt", 0.01, "float", lo=0.0, lo_open=True, hi=0.1, unit=TIME,
-          help="Time step, unit friction on x, y and ell theta (<= 0.1: stability of the contacts)."),
+          help="Time step, unit friction mu on x, y and ell theta (the angle's friction mu ell^2; "
+               "<= 0.1: stability of the contacts)."),
     SPHERES["tmax"], SPHERES["tw"],          # sigma: the small minor axis here
     Param("Q_a", 0.3, "float", lo=0.0, lo_open=True, hi=100.0, unit=LENGTH,
           help="Overlap threshold a of Q: a coordinate counts as not moved if |dx| < a."),
@@ -104,7 +116,7 @@ def _cross_checks(cfg: dict) -> None:
     require(cfg["fire_dt"] <= cfg["fire_dt_max"], "fire_dt", show(cfg["fire_dt"]),
             f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
     require_time_grid(cfg)
-    _thermal_checks(cfg, SCHEMA)
+    _thermal_checks(cfg, SCHEMA, TIME)
     SCHEMA.check_memory(cfg)
     geom = geometry.make_geom(cfg["N"], cfg["alpha"])
     phis = [cfg["phi"]] if cfg["protocol"] == "age" else [cfg["phi_start"], 0.95]
@@ -239,7 +251,9 @@ def run(config: dict, sink, progress=None) -> dict:
     validate(cfg)
     if cfg["protocol"] == "jam":
         return _run_jam(cfg, sink, progress)
-    return _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA)
+    geom = geometry.make_geom(cfg["N"], cfg["alpha"])      # the shapes of every sample
+    return _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA,
+                    angles=lambda state: geometry.angles(state.pos, geom))
 
 
 __all__ = ["run", "default_config", "validate", "PROTOCOLS", "SCHEMA", "jam_packing", "one_packing"]

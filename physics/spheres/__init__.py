@@ -10,7 +10,8 @@ packings, each from its own SeedSequence(seed).spawn(samples) stream.
 
 Records (protocol "jam"): spheres/phi_J, spheres/Z, spheres/contacts, spheres/N_nonrattlers [S];
 spheres/gaps, spheres/forces [M] (all samples concatenated); spheres/eigenvalues [S, d N]
-(NaN-padded: rattlers are left out) at phi_J + hessian_dphi; spheres/dphi [m],
+(NaN-padded: rattlers are left out) at phi_J + hessian_dphi (with modes_series, a late key, also
+spheres/eigenvalues_series [S, m, d N] at every phi_J + dphi); spheres/dphi [m],
 spheres/energy_dphi, spheres/pressure, spheres/Z_excess [S, m] with Z_excess = Z - Z_iso,
 Z_iso = 2 (d (N_nr - 1) + 1) / N_nr the finite-N isostatic value (-> Z_c = 2d); and, for the
 pictures, spheres/positions [S, N, d], spheres/diameters [S, N], spheres/box [S],
@@ -87,6 +88,10 @@ SCHEMA = LateSchema("spheres", [
     Param("dense_max", 4000, "int", lo=0, cli=False,
           help="Dense eigvalsh up to this many degrees of freedom."),
     Param("n_modes", 200, "int", lo=1, cli=False, help="Lowest modes from eigsh beyond dense_max."),
+    Param("modes_series", False, "bool", cli=False,
+          help="Also the normal modes at every phi_J + dphi of the compression series "
+               "(spheres/eigenvalues_series [S, n_dphi, d N]: D(omega) and omega* against phi - phi_J); "
+               "needs the dense spectrum (d N <= dense_max)."),
     Param("gap_max", 0.5, "float", lo=0.0, lo_open=True, cli=False,
           help="Gaps recorded up to h = r/sigma - 1 < gap_max."),
     Param("phi", 0.86, "float", lo=0.0, lo_open=True, hi=1.0, hi_open=True,
@@ -109,7 +114,7 @@ SCHEMA = LateSchema("spheres", [
           help="Equilibration time before t = 0, Langevin at the run's T (> 0 with --init "
                "equilibrated, 0 with --init random)."),
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("N", "samples", "dim"),
-   seconds=lambda c: _seconds(c), late=("init", "t_eq"))
+   seconds=lambda c: _seconds(c), late=("init", "t_eq", "modes_series"))
 
 
 def default_config(**overrides) -> dict:
@@ -125,6 +130,10 @@ def _cross_checks(cfg: dict) -> None:
             f"fire_dt <= fire_dt_max = {cfg['fire_dt_max']:g}")
     require_time_grid(cfg)
     _thermal_checks(cfg)
+    if SCHEMA.setting(cfg, "modes_series"):
+        require(cfg["dim"] * cfg["N"] <= cfg["dense_max"], "modes_series", "true",
+                f"the whole spectrum at each dphi: d N = {cfg['dim'] * cfg['N']} <= dense_max = "
+                f"{cfg['dense_max']} (use fewer particles or raise dense_max)")
     SCHEMA.check_memory(cfg)     # before the diameters below are made
     # the box must be larger than twice the largest diameter (minimum image of every pair)
     diam = packing.diameters(cfg, np.random.default_rng(0))
@@ -136,7 +145,7 @@ def _cross_checks(cfg: dict) -> None:
                 "the largest diameter: use more particles")
 
 
-def _thermal_checks(cfg: dict, schema=SCHEMA) -> None:
+def _thermal_checks(cfg: dict, schema=SCHEMA, time_unit=TIME) -> None:
     init, t_eq = schema.setting(cfg, "init"), schema.setting(cfg, "t_eq")
     if init == "random":
         require(t_eq == 0, "t_eq", show(t_eq), "0 with --init random (t_eq is the equilibration "
@@ -144,7 +153,7 @@ def _thermal_checks(cfg: dict, schema=SCHEMA) -> None:
         return
     require(cfg["protocol"] == "age", "init", show(init), "random with protocol jam (the "
             "equilibrated start belongs to the age protocol)")
-    require(t_eq > 0, "t_eq", show(t_eq), f"t_eq > 0 ({TIME}) with --init equilibrated")
+    require(t_eq > 0, "t_eq", show(t_eq), f"t_eq > 0 ({time_unit}) with --init equilibrated")
     require(t_eq / cfg["dt"] <= MAX_STEPS, "t_eq", show(t_eq),
             f"at most {MAX_STEPS:.0e} steps: t_eq <= {MAX_STEPS:.0e} dt = {MAX_STEPS * cfg['dt']:g}")
     require(cfg["T"] > 0, "T", show(cfg["T"]), "T > 0 with --init equilibrated (at T = 0 there "
@@ -175,6 +184,8 @@ def _memory(cfg: dict) -> tuple[float, str]:
         hessian, how = 8.0 * n * (2 * cfg["n_modes"] + 1 + (50 if dim == 2 else 200)), "sparse"
     state = 8.0 * n * 10 + neighbours + hessian
     record = 8.0 * S * (N * (dim + 12) + (n if n <= cfg["dense_max"] else cfg["n_modes"]))
+    if SCHEMA.setting(cfg, "modes_series"):
+        record += 8.0 * S * cfg["n_dphi"] * n
     return state + record, f"the {how} Hessian of {n} degrees of freedom" if state >= record else \
         f"the record of {S} packing(s)"
 
@@ -208,12 +219,14 @@ def _langevin_state(cfg, rng):
                          int(rng.integers(2 ** 31 - 1)), cfg["skin"])
 
 
-def _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA):
+def _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA, angles=None):
     """Langevin aging of the samples one after the other, each after its equilibration (init
     equilibrated); a checkpoint after every measurement and every stop of the equilibration
     (sample index, steps done, the Langevin state with Numba's noise generator, the recorder's
     snapshots). Progress counts the equilibration's steps and the run's. make_state(cfg, rng):
-    the LangevinState of a sample (other particles: physics.ellipses), schema: their config's."""
+    the LangevinState of a sample (other particles: physics.ellipses), schema: their config's;
+    angles(state) -> [N] the unwrapped angles of bodies with an orientation (the recorder's
+    ORIENTATION observables), None for the spheres."""
     N, S = cfg["N"], cfg["samples"]
     sch = Schedule(cfg["dt"], cfg["tmax"], cfg["tw"])
     t_eq = schema.setting(cfg, "t_eq") if schema.setting(cfg, "init") == "equilibrated" else 0.0
@@ -246,7 +259,8 @@ def _run_age(cfg, sink, progress, make_state=_langevin_state, schema=SCHEMA):
                     "langevin": state.state(), "recorder": rec.state(), "where": where}
 
         def measure(k, step):
-            rec.observe(step, state.unwrapped().reshape(1, -1), state.energy / N)
+            rec.observe(step, state.unwrapped().reshape(1, -1), state.energy / N,
+                        angles=None if angles is None else angles(state).reshape(1, -1))
             checkpoint(sink, k, lambda: snapshot(step))
 
         def pause(k, step):

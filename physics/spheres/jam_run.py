@@ -43,6 +43,8 @@ class JamRecord:
         self.per = {k: np.full(S, np.nan) for k in PER_SAMPLE}
         self.series = {k: np.full((S, len(dphis)), np.nan) for k in ("energy_dphi", "pressure", "Z_excess")}
         self.eigs = np.full((S, n_dof if n_dof <= cfg["dense_max"] else cfg["n_modes"]), np.nan)
+        self.eigs_series = (np.full((S, len(dphis), self.eigs.shape[1]), np.nan)
+                            if cfg.get("modes_series", False) else None)   # a late key (__init__)
         self.positions, self.diams = np.zeros((S, N, dim)), np.zeros((S, N))
         self.box, self.nonr = np.zeros(S), np.zeros((S, N), bool)
         self.gaps, self.forces = [], []
@@ -59,6 +61,8 @@ class JamRecord:
         for arr, name in ((self.eigs, "eigenvalues"), (self.positions, "positions"),
                           (self.diams, "diameters"), (self.box, "box"), (self.nonr, "nonrattler")):
             arr[:done] = sink[f"spheres/{name}"][:done]
+        if self.eigs_series is not None:
+            self.eigs_series[:done] = sink["spheres/eigenvalues_series"][:done]
         for parts, name in ((self.gaps, "gaps"), (self.forces, "forces")):
             ends = np.cumsum([0] + [int(n) for n in saved[f"n_{name}"]])
             parts[:] = [np.asarray(sink[f"spheres/{name}"])[a:b] for a, b in zip(ends[:-1], ends[1:])]
@@ -79,6 +83,9 @@ class JamRecord:
             arr[s] = one[k]
         ev = one["eigenvalues"]
         self.eigs[s, :len(ev)] = ev[: self.eigs.shape[1]]
+        if self.eigs_series is not None:
+            for k, ev in enumerate(one["eigenvalues_series"]):
+                self.eigs_series[s, k, :len(ev)] = ev[: self.eigs.shape[1]]
         self.positions[s], self.diams[s], self.box[s], self.nonr[s] = (
             one["positions"], one["diameters"], one["box"], one["nonrattler"])
         self.gaps.append(one["gaps"])
@@ -91,6 +98,8 @@ class JamRecord:
         for k, v in self.series.items():
             sink.put(f"spheres/{k}", v)
         sink.put("spheres/eigenvalues", self.eigs)
+        if self.eigs_series is not None:
+            sink.put("spheres/eigenvalues_series", self.eigs_series)
         sink.put("spheres/gaps", np.concatenate(self.gaps))
         sink.put("spheres/forces", np.concatenate(self.forces))
         sink.put("spheres/positions", self.positions)
@@ -120,20 +129,27 @@ def one_packing(cfg, diam, pos, L, dphis, fire_kw, progress) -> dict:
 
     def part(lo, hi):
         return lambda done, total: progress(lo + (hi - lo) * min(done / total, 1.0))
+    series = []          # modes_series: the eigenvalues at every phi_J + dphi of the series
+
+    def modes_at(k, p, l, s):
+        series.append(eigenvalues(hessian(p, diam, l, alpha, s.nonrattler), cfg["dense_max"],
+                                  cfg["n_modes"], tick=lambda: None))
     jr = find_phi_J(pos, diam, L, alpha, packing.phi_start(cfg), cfg["dphi_start"], cfg["tol"],
                     cfg["e_tol"], fire_kw, part(0.0, BISECT))
     st = structure(jr.pos, diam, jr.L, alpha)
     gaps, forces = gaps_and_forces(jr.pos, diam, jr.L, alpha, st.nonrattler, cfg["gap_max"])
     e, p, dz, (pos_m, L_m, st_m) = compression_series(jr.pos, jr.L, diam, jr.phi_J, dphis, alpha,
                                                       fire_kw, at=cfg["hessian_dphi"],
-                                                      progress=part(BISECT, SERIES))
+                                                      progress=part(BISECT, SERIES),
+                                                      each=modes_at if cfg.get("modes_series") else None)
     ev = eigenvalues(hessian(pos_m, diam, L_m, alpha, st_m.nonrattler), cfg["dense_max"],
                      cfg["n_modes"], tick=lambda: progress(SERIES))
     return dict(phi_J=jr.phi_J, phi_lo=jr.phi_lo, phi_hi=jr.phi_hi, Z=st.Z, contacts=st.contacts,
                 N_nonrattlers=st.n_nonrattlers, isostatic=float(st.isostatic),
                 energy_J=st.energy_per_particle, pressure_J=st.pressure, fire_steps=jr.fire_steps,
                 energy_dphi=e, pressure=p, Z_excess=dz, eigenvalues=ev, gaps=gaps, forces=forces,
-                positions=jr.pos, diameters=diam, box=jr.L, nonrattler=st.nonrattler)
+                positions=jr.pos, diameters=diam, box=jr.L, nonrattler=st.nonrattler,
+                eigenvalues_series=series)
 
 
 def run_jam(cfg: dict, sink, progress=None) -> dict:

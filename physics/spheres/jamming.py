@@ -158,10 +158,11 @@ def find_phi_J(pos, diam, L, alpha=2.0, phi_start=0.80, dphi_start=1e-2, tol=1e-
 
 
 def compression_series(pos, L, diam, phi_J, dphis, alpha=2.0, fire_kw=None, at=None,
-                       progress=None):
+                       progress=None, each=None):
     """Compress the packing at phi_J step by step to phi_J + dphi for each dphi (ascending) and
     minimise. Returns E/N, pressure, Z - Z_iso (non-rattlers) per dphi, and the packing at the
-    dphi nearest to `at` (for the normal modes). progress(done, len(dphis)) as it goes."""
+    dphi nearest to `at` (for the normal modes). progress(done, len(dphis)) as it goes;
+    each(k, pos, L, structure) after the k-th minimisation (e.g. its normal modes)."""
     N, dim = pos.shape
     fire_kw = dict(fire_kw or {})
     e, p, dz = (np.full(len(dphis), np.nan) for _ in range(3))
@@ -178,6 +179,8 @@ def compression_series(pos, L, diam, phi_J, dphis, alpha=2.0, fire_kw=None, at=N
         e[k], p[k], dz[k] = s.energy_per_particle, s.pressure, s.Z - s.Z_iso
         if k == k_at:
             keep = (pos.copy(), L, s)
+        if each is not None:
+            each(k, pos, L, s)
         if progress is not None:
             progress(k + 1, len(dphis))
     return e, p, dz, keep

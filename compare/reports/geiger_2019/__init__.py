@@ -4,9 +4,14 @@
                  PCA parity data, jammed soft disks and ellipses) and the curves read from records
     claims.py    the claims and their verdicts (imports measure)
     figures.py   the figures drawn with our records (imports measure, claims)
+    packings.py  the soft disks' criticality at jamming: forces of bucklers and extended contacts,
+                 gaps, D(omega) and omega* against phi - phi_J (point, claims, figure)
+    hessian.py   the nets' Hessian at N* split as H = H0 + Hp beside the packings' spectra: its
+                 claims and figure (imports measure; claims and figures call it)
 """
 from __future__ import annotations
 
+from compare.reports.geiger_2019 import packings
 from compare.reports.geiger_2019.claims import claims  # noqa: F401 (the paper's interface)
 from compare.reports.geiger_2019.figures import draw_all
 from compare.reports.geiger_2019.measure import PAPER, SCALES, SOURCE, TITLE, points  # noqa: F401
@@ -30,7 +35,9 @@ def stand_in(scale: str) -> str:
         f"{s['samples']} samples per N/P; dead constraints (f = 0 exactly) are counted apart and left "
         "out of N_Delta. No MNIST files are available offline, so scikit-learn's 8x8 digits stood in for "
         f"the cusp (parity labels, PCA to d = {s['cusp_d']}, P = {s['cusp_P']}, depth {s['cusp_depth']}). "
-        f"Spheres: 2D 50:50 bidisperse soft disks, N = {s['spheres_N']}; ellipses: the same mixture "
+        f"Spheres: 2D 50:50 bidisperse soft disks, N = {s['spheres_N']} (their criticality: "
+        f"{packings.SIZES[scale]['samples']} more packings of N = {packings.SIZES[scale]['N']}, "
+        "with the normal modes along the compression above phi_J); ellipses: the same mixture "
         f"stretched to aspect ratios {', '.join(f'{a:g}' for a in s['ellipses_alpha'])}, N = "
         f"{s['ellipses_N']} (exact Perram-Wertheim contact, physics/ellipses). "
         + ("This is the small scale (a laptop)." if scale == "small" else

@@ -10,6 +10,8 @@ import numpy as np
 from compare.findings.base import mean_sem, negated
 from compare.reports.base import Claim, claim_from
 from compare.reports.geiger_2019 import measure as M
+from compare.reports.geiger_2019 import packings
+from compare.reports.geiger_2019.hessian import hessian_claims
 from physics import analysis as A
 
 TOL = {"n_star_over_p": 0.05, "n_star_depth_independence": 0.15, "theta": 0.1, "gamma": 0.1,
@@ -221,4 +223,9 @@ def claims(runs: dict, scale: str) -> list[Claim]:
     return ([claim_n_star(runs, scale, curves), claim_depth(runs, scale, curves),
              _margin_claim("theta", curves, scale), _margin_claim("gamma", curves, scale),
              claim_c0(runs, scale, curves), claim_ellipses(runs, scale), claim_quartic(runs, scale),
-             claim_spheres(runs, scale)] + _cusp_claims(runs, scale))
+             claim_spheres(runs, scale)] + _cusp_claims(runs, scale) + _hessian_claims(runs, scale)
+            + packings.claims(runs, scale))
+
+
+def _hessian_claims(runs, scale) -> list[Claim]:
+    return hessian_claims(M.depth_curve(runs, scale, compared_depth(scale)))

@@ -142,4 +142,18 @@ def draw_all(runs, scale, folder) -> list:
         (constraints_figure(runs, scale, folder / "constraints.png"),
          "Unsatisfied constraints per degree of freedom: nets (N_Delta/N against N/N*), soft disks (Z/2d) "
          "and ellipses (Z/2d_f) at their jamming point. Isostatic = 1; below = hypostatic."),
+        _hessian_figure(runs, scale, folder),
+        _packings_figure(runs, scale, folder),
     ]
+
+
+def _packings_figure(runs, scale, folder):
+    from compare.reports.geiger_2019 import packings
+    return packings.figure(runs, scale, Path(folder) / "packings.png"), packings.CAPTION
+
+
+def _hessian_figure(runs, scale, folder):
+    from compare.reports.geiger_2019 import hessian as Hs
+    from compare.reports.geiger_2019.claims import compared_depth
+    c = M.depth_curve(runs, scale, compared_depth(scale))
+    return Hs.hessian_figure(runs, scale, c, Path(folder) / "hessian.png"), Hs.CAPTION

@@ -25,7 +25,7 @@ SOURCE = "Phys. Rev. E 100, 012115 (2019); J. Phys. A 52, 474001 (2019); marioge
 SCALES = {
     "small": Scale("small", "about 6 min on one core (measured here from empty records: 5 min 52 s with --workers 1)", {
         "depths": [1, 3], "N_target": 200, "ratios": [0.3, 0.45, 0.6, 0.9, 1.3, 2.0],
-        "samples": 3, "max_steps": 10000, "min_lr": 1e-3, "decay_steps": 1e4,
+        "samples": 3, "max_steps": 30000, "stall_from": 10000, "min_lr": 1e-3, "decay_steps": 1e4,
         "cusp_P": 400, "cusp_P_test": 500, "cusp_d": 10, "cusp_depth": 3,
         "cusp_widths": [2, 3, 4, 5, 6, 8, 11, 16, 24, 32], "cusp_samples": 5, "cusp_steps": 10000,
         "spheres_N": 256, "spheres_samples": 4,
@@ -33,7 +33,7 @@ SCALES = {
     "paper": Scale("paper", "a cluster (their N ~ 7.8k at L = 2, 3, 5; P up to 3e4; 1e6 Adam steps; "
                    "not measured here)", {
         "depths": [2, 3, 5], "N_target": 7854, "ratios": [0.24, 0.27, 0.3, 0.32, 0.34, 0.36, 0.4, 0.45],
-        "samples": 8, "max_steps": 1_000_000, "min_lr": 1e-4, "decay_steps": 2.5e5,
+        "samples": 8, "max_steps": 1_000_000, "stall_from": 0, "min_lr": 1e-4, "decay_steps": 2.5e5,
         "cusp_P": 10000, "cusp_P_test": 10000, "cusp_d": 10, "cusp_depth": 5,
         "cusp_widths": [4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256], "cusp_samples": 10,
         "cusp_steps": 500000,
@@ -41,6 +41,7 @@ SCALES = {
         "ellipses_N": 512, "ellipses_alpha": [1.0, 1.2, 1.5, 2.0], "ellipses_samples": 8}),
     "tiny": Scale("tiny", "seconds (tests only)", {
         "depths": [1, 2], "N_target": 40, "ratios": [0.2, 0.5, 1.5], "samples": 2, "max_steps": 300,
+        "stall_from": 0,
         "min_lr": 1e-2, "decay_steps": 1e3,
         "cusp_P": 40, "cusp_P_test": 100, "cusp_d": 4, "cusp_depth": 2, "cusp_widths": [1, 3, 12],
         "cusp_samples": 2, "cusp_steps": 300,
@@ -82,7 +83,9 @@ def random_points(scale: str) -> list[Point]:
                 protocol="jamming", data="random", d=h, P=max(1, int(round(N / r))), P_test=1,
                 depth=L, widths=[h], bias=True, init="orthogonal", activation="relu", loss="hinge",
                 precision="float64", max_steps=int(s["max_steps"]), min_lr=float(s["min_lr"]),
-                decay_steps=float(s["decay_steps"]), samples=int(s["samples"]), seed=0, device="cpu")))
+                decay_steps=float(s["decay_steps"]), samples=int(s["samples"]), seed=0, device="cpu",
+                hessian_at_end=True,      # H = H0 + Hp (hessian.py), for N <= hessian_full_max = 1500
+                stall_from=int(s["stall_from"]))))   # jammed nets stop once stationary (nets.minimiser)
     return out
 
 
@@ -192,4 +195,6 @@ def ellipses_points(scale: str) -> list[Point]:
 
 
 def points(scale: str) -> list[Point]:
-    return random_points(scale) + cusp_points(scale) + spheres_points(scale) + ellipses_points(scale)
+    from compare.reports.geiger_2019 import packings    # the disks' criticality (packings.py)
+    return (random_points(scale) + cusp_points(scale) + spheres_points(scale) + ellipses_points(scale)
+            + packings.points(scale))
