@@ -29,14 +29,18 @@ def _pow(x, p):
     return x ** p
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def _ef2(pos, diam, L, alpha, start, idx, frc):
-    """2D kernel; positions wrapped into the box (|x_i - x_j| < 1.5 L)."""
+    """2D kernel; positions wrapped into the box (|x_i - x_j| < 1.5 L). Harmonic pairs (alpha = 2)
+    take one division and no branch on the overlap (d = max(sigma_ij - r, 0); f/r = d / (sigma_ij^2
+    r), V = d^2 / (2 sigma_ij^2)): 1.1-1.35x faster than the general branch (FIRE of 1024 and 4096
+    disks, docs/performance.md section 4), equal to it to rounding."""
     N = pos.shape[0]
     hL = 0.5 * L
     E = 0.0
     inv_a = 1.0 / alpha
     am1 = alpha - 1.0
+    harmonic = alpha == 2.0
     for i in range(N):
         frc[i, 0] = 0.0
         frc[i, 1] = 0.0
@@ -60,16 +64,24 @@ def _ef2(pos, diam, L, alpha, start, idx, frc):
             elif dy < -hL:
                 dy += L
             r2 = dx * dx + dy * dy
-            if r2 < sij * sij:
+            if harmonic:
+                r = np.sqrt(r2)
+                q = 1.0 / (sij * sij * r)
+                d = max(sij - r, 0.0)
+                E += 0.5 * d * d * r * q
+                f = d * q
+            elif r2 < sij * sij:
                 r = np.sqrt(r2)
                 x = 1.0 - r / sij
                 xa1 = _pow(x, am1)
                 E += inv_a * xa1 * x
                 f = xa1 / (sij * r)
-                fxi += f * dx
-                fyi += f * dy
-                frc[j, 0] -= f * dx
-                frc[j, 1] -= f * dy
+            else:
+                continue
+            fxi += f * dx
+            fyi += f * dy
+            frc[j, 0] -= f * dx
+            frc[j, 1] -= f * dy
         frc[i, 0] += fxi
         frc[i, 1] += fyi
     return E
