@@ -34,5 +34,6 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, strip, out, seed, samp
     report(run, [f"t reached: {reached:g} (tmax = {float(config['tmax']):g})"])
     bad = diverged(run)
     if bad:
-        hint = "--strip drift and a larger --n-grid" if config["strip"] == "copy" else "a larger --n-grid"
+        from physics.ck import strip_drifts
+        hint = "a larger --n-grid" if strip_drifts(config) else "--strip drift and a larger --n-grid"
         raise click.ClickException(f"{bad} (try {hint})")

@@ -21,7 +21,11 @@ Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not fr
   drift at fixed lag grows about linearly with the lag), kept monotone in the lag. The same
   drift moves the strip's cell means. Plain copies (`drift=False`, the solver before
   2026-11-29) freeze each strip value from when its lag was last solved, up to 8x earlier in t:
-  the strip goes stale and the run diverges (below).
+  the strip goes stale and the run diverges (below). The config key `strip` chooses: 'auto'
+  (the default) drifts below T_d only; at and above T_d the dynamics becomes stationary, where
+  copies are exact by time-translation invariance, while the drift extrapolates from a lag the
+  coarse late grid resolves badly (T = 0.65, n = 512: tau_e at t_w = 3e3 and 1e4 read 96 and 100
+  with the drift, 76 and 79 with copies, the lag being 2-3 grid steps there).
 * Waiting times t_w are snapped (by at most 4/n relative) to points that stay on the grid until
   the lag is large; there the column C(t, t_w), chi(t, t_w), R(t, t_w) leaves the grid and is
   carried on by itself ("probe"), so C(t_w, t) stays exact for t_w much smaller than the step.
@@ -61,7 +65,7 @@ import numpy as np
 from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
 from physics.ck_config import (  # noqa: F401 (the interface: schema, config, validation)
-    SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, validate)
+    SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, strip_drifts, validate)
 from physics.ck_guard import C_TOL, E_TOL, MONO_TOL, R_TOL, Guard  # noqa: F401
 from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
 
@@ -317,7 +321,7 @@ def run(config: dict, sink, progress=None) -> dict:
     T, tmax = float(config["T"]), float(sch.t[-1])
     solver = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
                       n_copy=int(config["n_copy"]), tol=float(config["tol"]),
-                      max_iter=int(config["max_iter"]), drift=config["strip"] == "drift")
+                      max_iter=int(config["max_iter"]), drift=strip_drifts(config))
     guard = Guard(T, mix)
     sink.begin(sch.t, sch.tw, samples=1)
     nt, nw = sch.nt, sch.nw

@@ -40,11 +40,12 @@ SCHEMA = Schema("ck", [
     Param("n_copy", 4, "int", lo=2, hi=6,
           help="Grid entries next to the diagonal copied from the previous row (time-translation "
                "invariance at lags <= n_copy steps)."),
-    Param("strip", "drift", "str", choices=("drift", "copy"),
-          help="The n_copy entries next to the diagonal: the previous row's plus a drift in "
-               "proportion to the lag (reaches t = 1e7 at T < T_d), or plain copies (the solver "
-               "before 2026-11-29: at T < T_d e(t) turns up from t ~ 4e4 at n-grid 512 and the "
-               "run stops). physics/ck.py has both accuracies."),
+    Param("strip", "auto", "str", choices=("auto", "drift", "copy"),
+          help="The n_copy entries next to the diagonal: 'copy' the previous row's (exact for "
+               "stationary dynamics: the solver before 2026-11-29), 'drift' the previous row's plus a "
+               "drift in proportion to the lag (aging: reaches t = 1e7 at T < T_d, where copies turn "
+               "e(t) up from t ~ 4e4 at n-grid 512 and the run stops), 'auto' drift below T_d and "
+               "copy at and above it. physics/ck.py has the accuracies."),
     Param("per_decade", 20, "int", lo=2, hi=200, cli=False, help="Measurement times per decade."),
     Param("samples", 1, "int", choices=(1,),
           help="The CK solution is one deterministic curve: samples must be 1."),
@@ -90,3 +91,11 @@ def _seconds(config: dict) -> float:
 def validate(config: dict) -> None:
     """Check every parameter (ConfigError names the bad one)."""
     SCHEMA.validate(config)
+
+
+def strip_drifts(config: dict) -> bool:
+    """Whether the run's near-diagonal strip drifts (key `strip`; 'auto': below T_d, where the
+    dynamics ages; at and above T_d it becomes stationary, where copies are exact)."""
+    if config["strip"] != "auto":
+        return config["strip"] == "drift"
+    return float(config["T"]) < theory.dynamical_temperature(mixture(config))

@@ -423,3 +423,22 @@ def test_finite_N_pspin_matches_ck():
         mc, sc = C[:, i].mean(0)[ok], C[:, i].std(0, ddof=1)[ok] / 2.0
         zc = np.abs(mc - c_ck[ok]) / np.maximum(sc, 1e-3)
         assert np.median(zc) < 2.5, (w, np.median(zc))
+
+
+def test_strip_auto_drifts_only_below_T_d():
+    """strip = 'auto' drifts where the dynamics ages (T < T_d = 0.612 for p = 3) and copies where it
+    becomes stationary (copies are then exact by time-translation invariance); at T > T_d an
+    'auto' run is the 'copy' run bit for bit, and below T_d the 'drift' run."""
+    from physics.ck import strip_drifts
+    assert strip_drifts(ck.default_config(T=0.5)) and not strip_drifts(ck.default_config(T=0.65))
+    assert not strip_drifts(ck.default_config(T=0.5, strip="copy"))
+    assert strip_drifts(ck.default_config(T=0.65, strip="drift"))
+    assert strip_drifts(ck.default_config(mix={2: 0.5, 3: 1.0}, T=0.8))   # the mixture's T_d = 0.816
+    assert not strip_drifts(ck.default_config(mix={2: 0.5, 3: 1.0}, T=0.85))
+
+    def energies(**kw):
+        rec, _ = solve(tmax=20.0, n_grid=128, **kw)
+        return np.asarray(rec["energy"])
+    assert not np.array_equal(energies(T=0.8, strip="copy"), energies(T=0.8, strip="drift"))
+    for T, same in ((0.8, "copy"), (0.5, "drift")):
+        np.testing.assert_array_equal(energies(T=T), energies(T=T, strip=same))

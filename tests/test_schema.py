@@ -18,7 +18,7 @@ OLD_DEFAULTS = {
               "tmax": 50.0, "tw": None, "samples": 1, "seed": 0, "response": True, "h": 0.01,
               "precision": "float32", "init": "random", "T0": None, "a": 0.3},
     "ck": {"p": 3, "mix": None, "T": 0.5, "tmax": 1000.0, "tw": None, "n_grid": 512, "h0": 0.00125,
-           "tol": 1e-09, "max_iter": 200, "n_copy": 4, "strip": "drift", "per_decade": 20, "samples": 1,
+           "tol": 1e-09, "max_iter": 200, "n_copy": 4, "strip": "auto", "per_decade": 20, "samples": 1,
            "seed": 0},
     "spheres": {"protocol": "jam", "N": 1024, "dim": 2, "mixture": "bidisperse", "polydispersity": 0.0,
                 "radii": None, "alpha": 2.0, "seed": 0, "samples": 1, "fire_dt": 0.05,
@@ -48,9 +48,9 @@ OLD_DEFAULTS = {
                  "min_tol": 1e-06, "min_steps": 20000, "samples": 1, "seed": 0},
 }
 # config_hash(system, default_config()) before the schema: the records of the defaults keep their names.
-# Changed on purpose: ck (2026-11-29, key `strip`: the near-diagonal strip now drifts, so every CK
+# Changed on purpose: ck (2026-11-29, key `strip`: below T_d the near-diagonal strip now drifts, so every CK
 # record computed with plain copies must not be found again; before: "a26e5d908d25").
-OLD_HASHES = {"pspin": "548c95388bbe", "ck": "321c4145f0d1", "spheres": "a7c7b0ae5a00",
+OLD_HASHES = {"pspin": "548c95388bbe", "ck": "3f7fe0e12c8b", "spheres": "a7c7b0ae5a00",
               "dnn": "de280a7bbf89", "trap": "096afc7e9d7e", "ellipses": "a74c1684453e",
               "barriers": "8da150d3b5c8"}
 
