@@ -23,7 +23,9 @@ TITLE = ("Geiger, Spigler, d'Ascoli, Sagun, Baity-Jesi, Biroli & Wyart (2019), j
 SOURCE = "Phys. Rev. E 100, 012115 (2019); J. Phys. A 52, 474001 (2019); mariogeiger/nn_jamming"
 
 SCALES = {
-    "small": Scale("small", "about 6 min on one core (measured here from empty records: 5 min 52 s with --workers 1)", {
+    "small": Scale("small", "about 4 min on 2 cores (measured here from empty records: 240 s with 2 workers, "
+                   "2026-11-29: 3e4 Adam steps with the stall stop, the Hessian split and the disks' criticality; "
+                   "5 min 52 s on one worker before, at 1e4 steps without them)", {
         "depths": [1, 3], "N_target": 200, "ratios": [0.3, 0.45, 0.6, 0.9, 1.3, 2.0],
         "samples": 3, "max_steps": 30000, "stall_from": 10000, "min_lr": 1e-3, "decay_steps": 1e4,
         "cusp_P": 400, "cusp_P_test": 500, "cusp_d": 10, "cusp_depth": 3,

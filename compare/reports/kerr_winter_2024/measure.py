@@ -28,10 +28,9 @@ SOURCE = "arXiv:2405.13098 (2024); their public code for the protocol"
 P_SPIN = 3
 
 SCALES = {
-    "small": Scale("small", "about 36 min on 2 cores (measured here from empty records: 35 min 53 s "
-                   "with 2 workers and nothing else running; compute: nets 2969 s, the phase diagram "
-                   "401 s, the L2 sweep 270 s, planted p-spin 264 s, spheres 164 s, CK 67 s; "
-                   "seconds once the records exist)", {
+    "small": Scale("small", "about 24 min on 2 cores (measured here from empty records and a cold "
+                   "Numba cache: 24 min 8 s with 2 workers and nothing else running, 2026-11-29; 35 min 53 s "
+                   "before the nets' hand-written gradient; seconds once the records exist)", {
         "P": 1000, "d": 10, "depth": 6, "lr": 0.05, "tmax": 2000.0, "tw": [20.0, 200.0, 1000.0],
         "samples": 8, "T": [1e-6, 1e-5, 1e-4, 1e-3],
         "states": {"w3": (3, 0.0), "w3_l2": (3, 0.01), "w8": (8, 0.0)},
