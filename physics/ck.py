@@ -36,17 +36,10 @@ C(t, t_w) (t_w = 10.24, 40.96, 163.84) and 2e-5 in e; convergence is about first
 (n = 256 vs 512: 3.5e-3). At t = 51.2 the n = 512 solution is within 2e-3 of a fixed-grid Euler
 solution extrapolated to h -> 0.
 
-Long times (docs/performance.md sec. 3, `benchmarks/ck.py --long`, 2026-11-29): with the drifting
-strip, n = 256 and 512 reach t = 1e7 (22 s and 190 s, contended) without the guard stopping them;
-e - e_inf = 6.3e-4 and 4.2e-4 at 1e7, 1.0e-3 and 7.4e-4 at 1e5, still falling; the difference
-between n = 256 and 512 (2e-4 to 3e-4 from 1e4 to 1e7) is the resolution error, about first order
-in 1/n, so t = 1e7 within 1e-4 of e_inf is not shown. At short times the drift is as accurate as
-the copies or better (t = 5.12, n = 128: 3.4e-5 from the extrapolated Euler solution against
--1.3e-4; T = 1: e within 1.1e-4 of -1/(2T) to t = 2e4), but from t ~ 1e2 to 1e4 it converges
-more slowly in n than plain copies did (n = 512, t = 1e3: +2.6e-4 in e against -2.5e-5).
-Plain copies turn e(t) back up from t ~ 2e4, 4e4, 1e5 (n = 256, 512, 1024) and blow up later: the
-stale strip makes the lag profile non-monotone next to the diagonal. A run stops where a physical
-bound breaks (physics/ck_guard.py; n = 64 with the drift: e turns up at t ~ 40), never silently.
+Long times (docs/performance.md sec. 3 has the table, `benchmarks/ck.py --long`): with the drifting
+strip n = 256 and 512 reach t = 1e7 without the guard stopping them, e - e_inf = 6.3e-4 and 4.2e-4
+there (about first order in 1/n); plain copies turn e(t) up from t ~ 2e4, 4e4, 1e5 (n = 256, 512,
+1024) and blow up later. A run stops where a physical bound breaks (physics/ck_guard.py).
 
 run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
 sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
