@@ -99,7 +99,7 @@ def test_dnn_langevin_resume_is_bit_identical(tmp_path, kw, one_torch_thread):
 @pytest.fixture
 def pause_every_step(monkeypatch):
     """drive offers a checkpoint after every step between measurements."""
-    import physics.observables as obs
+    import physics.schedule as obs
     monkeypatch.setattr(obs, "PAUSE_EVERY_S", 0.0)
 
 

@@ -114,7 +114,7 @@ def test_resume_during_equilibration_is_bit_identical(tmp_path, kw, stops):
 def test_resume_between_stops_of_the_equilibration(tmp_path, monkeypatch):
     """Ctrl-C from inside the dynamics, between two stops of the equilibration grid: the state
     saved there (a checkpoint offered every step) continues bit for bit."""
-    import physics.observables as obs
+    import physics.schedule as obs
     from physics.spheres.langevin import LangevinState
     monkeypatch.setattr(obs, "PAUSE_EVERY_S", 0.0)
     cfg = default_config(protocol="age", N=32, T=1e-3, tmax=2.0, init="equilibrated", t_eq=3.0)

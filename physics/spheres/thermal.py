@@ -10,7 +10,7 @@ agreeing within errors); t_eq shorter than tau leaves an aging glass, and the sa
 
 The equilibration is walked by the recorder's own driver loop (physics.observables.drive) on a
 grid of evenly spaced stops: after each stop progress is reported, and at the stops and between
-them (about every PAUSE_EVERY_S seconds) a checkpoint is offered, so that an interruption during
+them (about every physics.schedule.PAUSE_EVERY_S seconds) a checkpoint is offered, so that an interruption during
 the equilibration resumes bit for bit.
 """
 from __future__ import annotations
