@@ -4,6 +4,7 @@ bandwidth and a plain NumPy dense first try, all measured in this one run.
     python benchmarks/pspin.py [--N 1000] [--repeat 7]
 
 Prints the time per force evaluation for R = 1 and R = 8 replicas (one pass over the couplings),
+in float32 and with the same couplings stored in float16 (precision float16),
 the bandwidth of a Numba streaming sum over an array as large as the couplings, the fraction of it
 the R = 1 kernel reaches, and the time of a dense NumPy contraction
 (J.reshape(N*N, N) @ s).reshape(N, N) @ s on a dense N^3 tensor, in float32 (4 GB at N = 1000: the
@@ -64,11 +65,14 @@ def main():
     s8 = pspin.random_sphere(N, rng, R=8)
     print(f"p = 3, N = {N}: {J.size:.3e} packed couplings, {gb:.3f} GB float32 (generated in {gen:.1f} s)")
 
+    h = pspin.Couplings(N, {3: J.astype(np.float16)}, np.float16)   # the same couplings, rounded
     res = {}
     for rnd in range(2):          # interleave, keep the best of both rounds
         for name, f in [("bandwidth", lambda: stream_sum(J)),
                         ("R=1", lambda: c.forces(s1)),
-                        ("R=8", lambda: c.forces(s8))]:
+                        ("R=8", lambda: c.forces(s8)),
+                        ("R=1 half", lambda: h.forces(s1)),
+                        ("R=8 half", lambda: h.forces(s8))]:
             m, med = best(f, rep)
             if name not in res or m < res[name][0]:
                 res[name] = (m, med)
@@ -80,6 +84,12 @@ def main():
           f"{100 * (gb / t1) / bw:.0f} % of bandwidth   [target >= 90 %]")
     print(f"force R = 8: {1e3 * t8:7.1f} ms  (median {1e3 * res['R=8'][1]:.1f})  = {t8 / t1:.2f} x R = 1, "
           f"{1e3 * t8 / 8:.1f} ms per replica   [target <= 3 x]")
+    t1h, t8h = res["R=1 half"][0], res["R=8 half"][0]
+    print(f"float16 couplings ({gb / 2:.3f} GB; computed in float32):")
+    print(f"force R = 1: {1e3 * t1h:7.1f} ms  (median {1e3 * res['R=1 half'][1]:.1f})  {gb / 2 / t1h:5.1f} GB/s = "
+          f"{100 * (gb / 2 / t1h) / bw:.0f} % of bandwidth, {t1 / t1h:.2f} x faster than float32")
+    print(f"force R = 8: {1e3 * t8h:7.1f} ms  (median {1e3 * res['R=8 half'][1]:.1f})  = {t8h / t1h:.2f} x R = 1, "
+          f"{t8 / t8h:.2f} x faster than float32")
     if not a.no_dense:
         from physics.config import available_memory_bytes
         # float32: the fastest dense formulation (favours NumPy); float64: NumPy's default dtype,

@@ -4,7 +4,8 @@
     J^(p) ~ Normal(0, w_p p! / (2 N^(p-1)))   so that   E[H(s) H(s')] = N f(q),  f(q) = sum_p w_p q^p / 2.
 
 A pure model is {p: 1}; a mixture is {p: w_p} with p in 2, 3, 4. Each independent coupling is
-stored once (packed over i1 < ... < ip, physics.pspin_kernels), float32 by default.
+stored once (packed over i1 < ... < ip, physics.pspin_kernels), float32 by default; float16 halves
+the memory and the time of one replica (memory bound), computing in float32 (docs/performance.md, 2).
 
 Dynamics (Ito): ds/dt = -mu(t) s + F(s) + eta, F = -grad H, <eta eta> = 2 T, with mu(t) = T + s.F/N
 = T - sum_p p e_p(t) keeping |s|^2 = N; mu(t) is recorded as `pspin/mu`.
@@ -46,44 +47,79 @@ from physics.pspin_config import (  # noqa: F401 (the system's interface: pspin.
     DTYPES, INTEGRATORS, SCHEMA, SUPPORTED_P, coupling_bytes, default_config, mixture, validate)
 
 BLOCKS = 4
+HALF_CHUNK = 1 << 22
+"""Couplings drawn (in float32) per chunk when they are stored in float16."""
 """Work blocks of the force kernels: fixed (not the thread count) so results are bit for bit
 the same whatever the number of threads."""
 
 
 # ----------------------------------------------------------------------------- couplings
 
+def _chunks(offs: np.ndarray, size: int):
+    """Ranges [i0, i1) of leading indices holding about `size` packed couplings each (at least one index)."""
+    N, i0 = len(offs) - 1, 0
+    while i0 < N:
+        i1 = max(i0 + 1, int(np.searchsorted(offs, offs[i0] + size, side="right")) - 1)
+        i1 = min(i1, N)
+        yield i0, i1
+        i0 = i1
+
+
+def _plant(a: np.ndarray, plant: tuple, p: int, N: int, mix: dict, i0: int, i1: int) -> None:
+    """Quiet planting of s at T0 (plant = (s, T0)) into the couplings a of leading index
+    i0 <= i < i1: J_a += variance / T0 * s_a1 ... s_ap (Krzakala & Zdeborova 2009; module docstring)."""
+    s, T0 = plant
+    K.plant(a, np.asarray(s, dtype=a.dtype), p, a.dtype.type(variance(N, p, mix[p]) / T0), i0, i1)
+
+
 class Couplings:
     """The packed couplings of one disorder sample, and their forces on a batch of replicas."""
 
     def __init__(self, N: int, J: dict, dtype=np.float32):
         self.N = N
-        self.J = J                     # {p: packed array}
-        self.dtype = np.dtype(dtype)
+        self.J = J                     # {p: packed array}, in the storage dtype
+        self.storage = np.dtype(dtype)
+        self.dtype = K.compute_dtype(dtype)   # spins, forces and arithmetic (float32 for float16)
+        self._kJ = {p: K.kernel_view(a) for p, a in J.items()}
         self.offs = {p: K.leading_offsets(N, p) for p in J}
         self.bounds = {p: K.balanced_blocks(N, p, BLOCKS) for p in J}
         self._buf = {}
         self._zero = self.dtype.type(0)
 
     @classmethod
-    def generate(cls, N: int, mix: dict, rng: np.random.Generator, precision: str = "float32"):
-        """Gaussian couplings of variance w_p p!/(2 N^(p-1)), drawn in the order of sorted p."""
+    def generate(cls, N: int, mix: dict, rng: np.random.Generator, precision: str = "float32",
+                 plant: tuple | None = None):
+        """Gaussian couplings of variance w_p p!/(2 N^(p-1)), drawn in the order of sorted p, and
+        with plant = (s, T0) quietly planted (`Couplings.plant`). float16 couplings are the float32
+        ones of the same seed (planted in float32) rounded to nearest once, made in chunks of
+        leading indices, so no float32 copy of the whole array is ever held: a planted shift,
+        ~ sigma^2 / T0 per coupling, is far below half-precision resolution and would be lost if
+        added to rounded couplings."""
         dtype = DTYPES[precision]
         check_memory(coupling_bytes(N, mix, precision), "N", f"N = {N} couplings")
         J = {}
         for p in sorted(mix):
-            a = rng.standard_normal(K.n_couplings(N, p), dtype=dtype)
-            a *= dtype(math.sqrt(variance(N, p, mix[p])))
+            sigma = math.sqrt(variance(N, p, mix[p]))
+            offs = K.leading_offsets(N, p)
+            if dtype == np.float16:
+                a = np.empty(int(offs[-1]), dtype=np.float16)
+                for i0, i1 in _chunks(offs, HALF_CHUNK):
+                    c = rng.standard_normal(int(offs[i1] - offs[i0]), dtype=np.float32)
+                    c *= np.float32(sigma)
+                    if plant is not None:
+                        _plant(c, plant, p, N, mix, i0, i1)
+                    a[offs[i0]:offs[i1]] = c
+            else:
+                a = rng.standard_normal(int(offs[-1]), dtype=dtype)
+                a *= dtype(sigma)
+                if plant is not None:
+                    _plant(a, plant, p, N, mix, 0, N)
             J[p] = a
         return cls(N, J, dtype)
 
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.J.values())
-
-    def plant(self, s: np.ndarray, T0: float, mix: dict) -> None:
-        """Quiet planting of s at T0: J_a += variance / T0 * s_a1 ... s_ap."""
-        for p, a in self.J.items():
-            K.plant(a, np.asarray(s, dtype=a.dtype), p, a.dtype.type(variance(self.N, p, mix[p]) / T0))
 
     def forces(self, s: np.ndarray) -> dict:
         """{p: F_p[R, N]} = -grad H_p for every row of s[R, N] (one pass over each J^(p))."""
@@ -96,7 +132,7 @@ class Couplings:
             buf = self._buf[R] = np.empty((BLOCKS, R, self.N), dtype=self.dtype)
         return {p: (K.FORCE_SERIAL[p](a, s, self.offs[p], self._zero) if a.size < K.SERIAL_BELOW
                     else K.FORCE[p](a, s, self.offs[p], self.bounds[p], buf, self._zero))
-                for p, a in self.J.items()}
+                for p, a in self._kJ.items()}
 
     def force(self, s: np.ndarray) -> np.ndarray:
         """F = -grad H, float64 [R, N]."""
@@ -280,10 +316,9 @@ def run(config: dict, sink, progress=None) -> dict:
     steps_time = 0.0
     for si in range(first_sample, S):
         rng_J, rng_init, rng_noise, rng_eps = [np.random.default_rng(q) for q in seqs[si].spawn(4)]
-        couplings = Couplings.generate(N, mix, rng_J, c["precision"])
         s0 = random_sphere(N, rng_init)
-        if c["init"] == "equilibrium":
-            couplings.plant(s0, T if c["T0"] is None else float(c["T0"]), mix)
+        plant = (s0, T if c["T0"] is None else float(c["T0"])) if c["init"] == "equilibrium" else None
+        couplings = Couplings.generate(N, mix, rng_J, c["precision"], plant=plant)
         eps = np.sign(rng_eps.standard_normal((max(nw, 1), N)))
         eps[eps == 0] = 1.0
         X = np.zeros((1 + nw, N))

@@ -21,9 +21,42 @@ Conventions: F = -grad H (the force), H = -sum_a J_a s_a1 ... s_ap, and s . F = 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 _opts = dict(cache=True, fastmath=True, nogil=True, error_model="numpy")
+
+
+# ----------------------------------------------------------------------------- half precision
+# Numba has no float16 type on the CPU, so half-precision couplings reach the kernels as their
+# IEEE binary16 bits (a uint16 view of the float16 array) and every coupling load goes through
+# `widen`: a bit cast to LLVM's half and an exact extension to float32, which LLVM vectorises
+# (vcvtph2ps with F16C). For float32 and float64 couplings `widen` is the identity, so those kernels
+# compile to what they were. Half-precision couplings are drawn and planted in float32 and rounded
+# once (physics.pspin.Couplings.generate): a planted shift is far below their resolution.
+
+@intrinsic
+def widen(typingctx, x):
+    """A coupling as the number the kernels compute with: uint16 (binary16 bits) -> float32, else x."""
+    if x == types.uint16:
+        def codegen(context, builder, sig, args):
+            return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
+        return types.float32(x), codegen
+    if isinstance(x, types.Float):
+        return x(x), lambda context, builder, sig, args: args[0]
+    return None
+
+
+def kernel_view(a: np.ndarray) -> np.ndarray:
+    """The couplings as the kernels take them: float16 as its uint16 bits, other floats as they are."""
+    return a.view(np.uint16) if a.dtype == np.float16 else a
+
+
+def compute_dtype(storage) -> np.dtype:
+    """The dtype of the spins, forces and arithmetic for couplings stored as `storage`
+    (float16 couplings are computed in float32)."""
+    return np.dtype(np.float32) if np.dtype(storage) == np.float16 else np.dtype(storage)
 
 
 # ----------------------------------------------------------------------------- packing
@@ -67,7 +100,7 @@ def _row(Jv, sv, gv, c, zero):
     """One packed row against one replica: returns sum_k J_k s_k and adds c J_k to g_k."""
     acc = zero
     for k in range(Jv.shape[0]):
-        x = Jv[k]
+        x = widen(Jv[k])
         acc += x * sv[k]
         gv[k] += c * x
     return acc
@@ -82,10 +115,10 @@ def _rows4(J0, J1, J2, J3, sv, gv, c0, c1, c2, c3, zero):
     a2 = zero
     a3 = zero
     for k in range(sv.shape[0]):
-        y0 = J0[k]
-        y1 = J1[k]
-        y2 = J2[k]
-        y3 = J3[k]
+        y0 = widen(J0[k])
+        y1 = widen(J1[k])
+        y2 = widen(J2[k])
+        y3 = widen(J3[k])
         x = sv[k]
         a0 += y0 * x
         a1 += y1 * x
@@ -116,12 +149,12 @@ def _triangle(J, o, s, g, q0, q1, pref, tot, zero):
             J1 = J[o1 + 2:o1 + 2 + m]
             J2 = J[o2 + 1:o2 + 1 + m]
             J3 = J[o3:o3 + m]
-            x01 = J[o]
-            x02 = J[o + 1]
-            x03 = J[o + 2]
-            x12 = J[o1]
-            x13 = J[o1 + 1]
-            x23 = J[o2]
+            x01 = widen(J[o])
+            x02 = widen(J[o + 1])
+            x03 = widen(J[o + 2])
+            x12 = widen(J[o1])
+            x13 = widen(J[o1 + 1])
+            x23 = widen(J[o2])
             for r in range(R):
                 sr = s[r]
                 gr = g[r]
@@ -305,24 +338,25 @@ def energy4(J, s):
 # ----------------------------------------------------------------------------- planting
 
 @njit(**_opts)
-def plant(J, s, p, scale):
-    """J_a += scale * s_a1 ... s_ap over the packed couplings (quiet planting of s)."""
+def plant(J, s, p, scale, i0, i1):
+    """J_a += scale * s_a1 ... s_ap for the couplings with leading index i0 <= a1 < i1, J being the
+    packed array from the first of them on (quiet planting of s; the whole array: 0, N)."""
     N = s.shape[0]
     o = 0
     if p == 2:
-        for i in range(N):
+        for i in range(i0, i1):
             for j in range(i + 1, N):
                 J[o] += scale * s[i] * s[j]
                 o += 1
     elif p == 3:
-        for i in range(N):
+        for i in range(i0, i1):
             for j in range(i + 1, N):
                 c = scale * s[i] * s[j]
                 for k in range(j + 1, N):
                     J[o] += c * s[k]
                     o += 1
     else:
-        for i in range(N):
+        for i in range(i0, i1):
             for j in range(i + 1, N):
                 for k in range(j + 1, N):
                     c = scale * s[i] * s[j] * s[k]
