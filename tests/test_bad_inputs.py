@@ -122,7 +122,7 @@ OTHER_CASES = [
         "5:1", "1:1", "0:1", "-3:1", "3.5:1", "2:-1", "3:0", "2:0,3:0", "3:nan", "3:inf", "3",
         "3:a", "a:1", "3:1:2", "3:1,3:2", ",")],
     # wrong choices
-    ("pspin", ["--integrator", "leapfrog"], "--integrator"), ("pspin", ["--precision", "float16"], "--precision"),
+    ("pspin", ["--integrator", "leapfrog"], "--integrator"), ("pspin", ["--precision", "bfloat16"], "--precision"),
     ("pspin", ["--init", "hot"], "--init"), ("ck", ["--samples", "2"], "--samples"),
     ("spheres jam", ["--dim", "4"], "--dim"), ("spheres jam", ["--mixture", "tridisperse"], "--mixture"),
     ("spheres age", ["--dim", "1"], "--dim"),
