@@ -3,14 +3,18 @@ adaptive grid (physics/ck.py) beside a fixed-grid Euler integrator, the O(n^3) c
 first (Numba too: physics/ck_kernels.euler_fixed_grid), measured in the same run.
 
     python benchmarks/ck.py [--quick]
-    python benchmarks/ck.py --long [--n-grid 256,512] [--tmax 1e7]
+    python benchmarks/ck.py --long [--n-grid 256,512,1024] [--tmax 1e7] [--tol 1e-9]
 
 --long: the accuracy at long times (--copies: the near-diagonal strip copied without its drift,
 as before; physics/ck.py). For each grid size the solver runs with its divergence guard
-(physics.ck.Guard) to tmax and prints, at t = 1e4 ... tmax, the wall time beside the target
+(physics.ck.Guard) to tmax and prints, at t = 1e3 ... tmax, the wall time beside the target
 (t = 1e7 in < 600 s), e(t) - e_inf beside the target (1e-4; e_inf is the analytic asymptote,
 physics.pspin_theory, so part of the difference is the true approach, ~ t^-0.55 measured up to
 t = 3e4), the largest rise of e(t) so far (0 in the exact solution) and where the guard stopped.
+When the list holds n and n/2, it then prints, at the grid times the two runs share (same place
+in the doubling cycle), e(n/2) - e_inf, e(n) - e_inf and the Richardson EXTRAPOLATION
+2 e(n) - e(n/2) - e_inf (exact for an error first order in 1/n; the drifting strip's is
+measured at order ~0.75, docs/performance.md sec. 3, so it is an estimate, not a solution).
 
 The Euler integrator is timed where it gets there in reasonable time; beyond, its cost is
 extrapolated from the measured n^3 law and printed as such (with the memory its grid would need).
@@ -57,12 +61,14 @@ def euler(t_end, h):
     return time.perf_counter() - t0, e[-1], n
 
 
-def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True):
-    """Rows of (t, wall, e - e_inf, rise) at t = 1e4, 1e4.5, ... up to tmax, and the guard's verdict."""
+def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True, tol=1e-9):
+    """Print (t, wall, e - e_inf, rise) at t = 1e3, 1e3.5, ... up to tmax and the guard's verdict;
+    return {grid time: e} for every row computed."""
     e_inf = pspin_theory.asymptotic_energy(T, MIX)
-    s = CKSolver(MIX, T, n=n, drift=drift)
+    s = CKSolver(MIX, T, n=n, drift=drift, tol=tol)
     s.step()                                         # compile outside the clock
-    s, guard = CKSolver(MIX, T, n=n, drift=drift), Guard(T, MIX)
+    s, guard = CKSolver(MIX, T, n=n, drift=drift, tol=tol), Guard(T, MIX)
+    rows = {}
     marks = [10.0 ** (k / 2) for k in range(6, 2 * int(math.log10(tmax)) + 1)]
     strip = "drifting strip" if drift else "plain copies"
     print(f"\n  n = {n} ({strip}): e(t) - e_inf against the target {target:g}, wall time against "
@@ -75,6 +81,7 @@ def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True):
         if why is not None:
             break
         worst = max(worst, s.e[s.i] - guard.e_min)
+        rows[_key(s.t)] = s.e[s.i]
         while marks and s.t >= marks[0]:
             d = s.e[s.i] - e_inf
             ok = "within target" if abs(d) <= target else "off target"
@@ -85,6 +92,29 @@ def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True):
         print(f"  STOPPED by the guard at t = {s.t:.4g} after {wall:.1f} s: {why}")
     else:
         print(f"  reached t = {s.t:.4g} in {wall:.1f} s ({'within' if wall < limit_s else 'OVER'} the {limit_s:.0f} s limit)")
+    return rows
+
+
+def _key(t):
+    """Grid times of runs with the same h0 coincide up to rounding: compare them at 9 digits."""
+    return float(f"{t:.9e}")
+
+
+def richardson(coarse, fine, n, tmax, target=1e-4):
+    """At the grid time nearest each mark shared by the n/2 and n runs: both errors and the
+    extrapolation 2 e(n) - e(n/2) (an estimate: exact only for an error first order in 1/n)."""
+    e_inf = pspin_theory.asymptotic_energy(T, MIX)
+    common = np.array(sorted(set(coarse) & set(fine)))
+    print(f"\n  n = {n // 2} and {n} at shared grid times: e - e_inf, and the Richardson EXTRAPOLATION "
+          f"2 e({n}) - e({n // 2}) - e_inf against the target {target:g}")
+    print(f"  {'t':>9}  {'n = ' + str(n // 2):>11}  {'n = ' + str(n):>11}  {'extrapolated':>12}")
+    for m in [10.0 ** (k / 2) for k in range(6, 2 * int(math.log10(tmax)) + 1)]:
+        if common.size == 0 or m > common[-1] * 1.01:
+            break
+        t = common[np.argmin(np.abs(np.log(common / m)))]
+        a, b = coarse[t] - e_inf, fine[t] - e_inf
+        x = 2.0 * b - a
+        print(f"  {t:9.4g}  {a:+11.2e}  {b:+11.2e}  {x:+12.2e}  {'within' if abs(x) <= target else 'off'} target")
 
 
 def main():
@@ -95,11 +125,17 @@ def main():
     ap.add_argument("--tmax", type=float, default=1e7, help="--long: the final time (default 1e7)")
     ap.add_argument("--copies", action="store_true",
                     help="--long: the near-diagonal strip as plain copies (the solver before the drift)")
+    ap.add_argument("--tol", type=float, default=1e-9,
+                    help="--long: fixed-point tolerance per row (default 1e-9, as `ck`)")
     args = ap.parse_args()
     if args.long:
         print(f"CK equations, p = 3, T = {T}: accuracy at long times (Numba, one core)")
+        runs = {}
         for n in (int(v) for v in args.n_grid.split(",")):
-            long_times(n, args.tmax, drift=not args.copies)
+            runs[n] = long_times(n, args.tmax, drift=not args.copies, tol=args.tol)
+        for n in sorted(runs):
+            if n % 2 == 0 and n // 2 in runs:
+                richardson(runs[n // 2], runs[n], n, args.tmax)
         return
     args.n_grid = int(args.n_grid)
     targets = [1e3, 1e4] if args.quick else [1e3, 1e4, 1e5]

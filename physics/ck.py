@@ -37,9 +37,10 @@ C(t, t_w) (t_w = 10.24, 40.96, 163.84) and 2e-5 in e; convergence is about first
 solution extrapolated to h -> 0.
 
 Long times (docs/performance.md sec. 3 has the table, `benchmarks/ck.py --long`): with the drifting
-strip n = 256 and 512 reach t = 1e7 without the guard stopping them, e - e_inf = 6.3e-4 and 4.2e-4
-there (about first order in 1/n); plain copies turn e(t) up from t ~ 2e4, 4e4, 1e5 (n = 256, 512,
-1024) and blow up later. A run stops where a physical bound breaks (physics/ck_guard.py).
+strip n = 256, 512, 1024 reach t = 1e7 unstopped (1024: ~5 min), e - e_inf = 6.3e-4, 4.2e-4, 3.0e-4
+there (order ~n^-0.75; at t <= 1e4, where copies converge, the drift leaves +1.2e-4 at 1024); plain
+copies turn e(t) up from t ~ 2e4, 4e4, 1e5 (n = 256, 512, 1024) and blow up later. A run stops
+where a physical bound breaks (physics/ck_guard.py).
 
 run(config, sink) records energy, C, msd = 2 (1 - C), chi on the shared Schedule grid (one
 sample), plus ck/mu, ck/R = R(t, t_w) and the final raw grid ck/grid_t, ck/grid_C, ck/grid_R.
