@@ -248,11 +248,20 @@ def _force4_range(J, s, offs, i0, i1, g, zero):
 
 # ----------------------------------------------------------------------------- drivers
 
+@njit(inline="always", **_opts)
+def _paired(t, nb):
+    """Block of the t-th parallel iteration: 0, nb - 1, 1, nb - 2, ... Numba splits prange into equal
+    contiguous chunks per thread, so each thread gets early blocks (long rows) paired with late
+    ones (short rows, more per-row work at R >= 2: 4 blocks at R = 8 took 35, 35, 39, 41 ms)."""
+    return t // 2 if t % 2 == 0 else nb - 1 - t // 2
+
+
 @njit(parallel=True, **_opts)
 def force2(J, s, offs, bounds, buf, zero):
     """F[r] = -grad H_2(s[r]) for every replica r, one pass over J. buf: [blocks, R, N] scratch."""
     nb = bounds.shape[0] - 1
-    for b in prange(nb):
+    for t in prange(nb):
+        b = _paired(t, nb)
         buf[b, :, :] = 0.0
         _force2_range(J, s, offs, bounds[b], bounds[b + 1], buf[b], zero)
     out = np.zeros(s.shape, dtype=buf.dtype)
@@ -265,7 +274,8 @@ def force2(J, s, offs, bounds, buf, zero):
 def force3(J, s, offs, bounds, buf, zero):
     """F[r] = -grad H_3(s[r]) for every replica r, one pass over J. buf: [blocks, R, N] scratch."""
     nb = bounds.shape[0] - 1
-    for b in prange(nb):
+    for t in prange(nb):
+        b = _paired(t, nb)
         buf[b, :, :] = 0.0
         _force3_range(J, s, offs, bounds[b], bounds[b + 1], buf[b], zero)
     out = np.zeros(s.shape, dtype=buf.dtype)
@@ -278,7 +288,8 @@ def force3(J, s, offs, bounds, buf, zero):
 def force4(J, s, offs, bounds, buf, zero):
     """F[r] = -grad H_4(s[r]) for every replica r, one pass over J. buf: [blocks, R, N] scratch."""
     nb = bounds.shape[0] - 1
-    for b in prange(nb):
+    for t in prange(nb):
+        b = _paired(t, nb)
         buf[b, :, :] = 0.0
         _force4_range(J, s, offs, bounds[b], bounds[b + 1], buf[b], zero)
     out = np.zeros(s.shape, dtype=buf.dtype)
