@@ -47,10 +47,10 @@ from physics.pspin_config import (  # noqa: F401 (the system's interface: pspin.
     DTYPES, INTEGRATORS, SCHEMA, SUPPORTED_P, coupling_bytes, default_config, mixture, validate)
 
 BLOCKS = 4
-HALF_CHUNK = 1 << 22
-"""Couplings drawn (in float32) per chunk when they are stored in float16."""
 """Work blocks of the force kernels: fixed (not the thread count) so results are bit for bit
 the same whatever the number of threads."""
+DRAW_CHUNK = 1 << 22
+"""Couplings drawn (and planted) per chunk: float16 storage then never holds a float32 copy of all."""
 
 
 # ----------------------------------------------------------------------------- couplings
@@ -78,7 +78,6 @@ class Couplings:
     def __init__(self, N: int, J: dict, dtype=np.float32):
         self.N = N
         self.J = J                     # {p: packed array}, in the storage dtype
-        self.storage = np.dtype(dtype)
         self.dtype = K.compute_dtype(dtype)   # spins, forces and arithmetic (float32 for float16)
         self._kJ = {p: K.kernel_view(a) for p, a in J.items()}
         self.offs = {p: K.leading_offsets(N, p) for p in J}
@@ -89,31 +88,25 @@ class Couplings:
     @classmethod
     def generate(cls, N: int, mix: dict, rng: np.random.Generator, precision: str = "float32",
                  plant: tuple | None = None):
-        """Gaussian couplings of variance w_p p!/(2 N^(p-1)), drawn in the order of sorted p, and
-        with plant = (s, T0) quietly planted (`Couplings.plant`). float16 couplings are the float32
-        ones of the same seed (planted in float32) rounded to nearest once, made in chunks of
-        leading indices, so no float32 copy of the whole array is ever held: a planted shift,
-        ~ sigma^2 / T0 per coupling, is far below half-precision resolution and would be lost if
-        added to rounded couplings."""
+        """Gaussian couplings of variance w_p p!/(2 N^(p-1)), drawn in the order of sorted p, with
+        plant = (s, T0) quietly planted (`_plant`). They are drawn and planted in chunks of leading
+        indices (the same numbers as one draw). float16 couplings are the float32 ones of the same
+        seed, planted in float32 and rounded once: a planted shift, ~ sigma^2 / T0 per coupling, is
+        far below half-precision resolution and would be lost if added to rounded couplings."""
         dtype = DTYPES[precision]
+        draw = K.compute_dtype(dtype)
         check_memory(coupling_bytes(N, mix, precision), "N", f"N = {N} couplings")
         J = {}
         for p in sorted(mix):
-            sigma = math.sqrt(variance(N, p, mix[p]))
+            sigma = draw.type(math.sqrt(variance(N, p, mix[p])))
             offs = K.leading_offsets(N, p)
-            if dtype == np.float16:
-                a = np.empty(int(offs[-1]), dtype=np.float16)
-                for i0, i1 in _chunks(offs, HALF_CHUNK):
-                    c = rng.standard_normal(int(offs[i1] - offs[i0]), dtype=np.float32)
-                    c *= np.float32(sigma)
-                    if plant is not None:
-                        _plant(c, plant, p, N, mix, i0, i1)
-                    a[offs[i0]:offs[i1]] = c
-            else:
-                a = rng.standard_normal(int(offs[-1]), dtype=dtype)
-                a *= dtype(sigma)
+            a = np.empty(int(offs[-1]), dtype=dtype)
+            for i0, i1 in _chunks(offs, DRAW_CHUNK):
+                c = rng.standard_normal(int(offs[i1] - offs[i0]), dtype=draw)
+                c *= sigma
                 if plant is not None:
-                    _plant(a, plant, p, N, mix, 0, N)
+                    _plant(c, plant, p, N, mix, i0, i1)
+                a[offs[i0]:offs[i1]] = c
             J[p] = a
         return cls(N, J, dtype)
 

@@ -86,7 +86,7 @@ def test_half_precision_couplings_are_the_rounded_float32_ones(mix, monkeypatch)
     """float16 storage: the float32 couplings of the same seed, planted in float32, rounded once
     (drawn in several chunks of leading indices here); its forces are the float32 kernels' on the
     rounded couplings, bit for bit, for one replica and for a batch, serial and threaded."""
-    monkeypatch.setattr(pspin, "HALF_CHUNK", 500)
+    monkeypatch.setattr(pspin, "DRAW_CHUNK", 500)
     N = 40 if 4 not in mix else 24
     s0 = pspin.random_sphere(N, np.random.default_rng(5))
     for plant in (None, (s0, 0.7)):
