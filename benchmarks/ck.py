@@ -4,6 +4,7 @@ first (Numba too: physics/ck_kernels.euler_fixed_grid), measured in the same run
 
     python benchmarks/ck.py [--quick]
     python benchmarks/ck.py --long [--n-grid 256,512,1024] [--tmax 1e7] [--tol 1e-9]
+    python benchmarks/ck.py --long --method ratio [--nodes 0,151] [--step 0.005] [--tmax 1e7]
 
 --long: the accuracy at long times (--copies: the near-diagonal strip copied without its drift,
 as before; physics/ck.py). For each grid size the solver runs with its divergence guard
@@ -95,6 +96,44 @@ def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True, tol=1e-9):
     return rows
 
 
+def long_times_ratio(tmax, nodes=0, step=0.005, limit_s=600.0, target=1e-4):
+    """The same table for the grid in t'/t (physics/ck_ratio.py; both cores); returns {mark: e}."""
+    from physics.ck_ratio import MONO_TOL, RatioSolver, grid_range, nodes_for
+    e_inf = pspin_theory.asymptotic_energy(T, MIX)
+    A = grid_range(tmax)
+    L = nodes or nodes_for(A)
+    s = RatioSolver(MIX, T, L=16, A=A)
+    s.step()                                         # compile outside the clock
+    s, guard = RatioSolver(MIX, T, L=L, A=A, eps=step), Guard(T, MIX, mono_tol=MONO_TOL)
+    marks = [10.0 ** (k / 2) for k in range(6, 2 * int(math.log10(tmax)) + 1)]
+    print(f"\n  method ratio, {L} nodes (logit range {A:.1f}), step {step:g} t: e(t) - e_inf against the "
+          f"target {target:g}, wall time against {limit_s:.0f} s at t = {tmax:g}")
+    print(f"  {'t':>9}  {'wall':>9}  {'e - e_inf':>11}  {'largest rise':>12}  {'rows':>5}  {'Newton/row':>10}")
+    t0, why, worst, out = time.perf_counter(), None, 0.0, {}
+    while s.t < tmax and marks:
+        s.step()
+        m = s.M - 1
+        why = guard.check_row(s.Hc[m], s.Hr[m], s.e, s.mu)
+        if why is not None:
+            break
+        worst = max(worst, s.e - guard.e_min)
+        while marks and s.t >= marks[0]:
+            e = s.energy_at(marks[0])[0]
+            out[marks[0]] = e
+            d = e - e_inf
+            ok = "within target" if abs(d) <= target else "off target"
+            print(f"  {marks[0]:9.3g}  {time.perf_counter() - t0:7.1f} s  {d:+11.3e}  {worst:12.1e}  {s.M:5d}  "
+                  f"{s.newton / max(s.M - 1, 1):10.2f}  {ok}")
+            marks.pop(0)
+    wall = time.perf_counter() - t0
+    if why is not None:
+        print(f"  STOPPED by the guard at t = {s.t:.4g} after {wall:.1f} s: {why}")
+    else:
+        print(f"  reached t = {s.t:.4g} in {wall:.1f} s ({'within' if wall < limit_s else 'OVER'} the "
+              f"{limit_s:.0f} s limit; {s.jacobians} Jacobians)")
+    return out
+
+
 def _key(t):
     """Grid times of runs with the same h0 coincide up to rounding: compare them at 9 digits."""
     return float(f"{t:.9e}")
@@ -127,7 +166,23 @@ def main():
                     help="--long: the near-diagonal strip as plain copies (the solver before the drift)")
     ap.add_argument("--tol", type=float, default=1e-9,
                     help="--long: fixed-point tolerance per row (default 1e-9, as `ck`)")
+    ap.add_argument("--method", choices=("kim-latz", "ratio"), default="kim-latz",
+                    help="--long: the solver (ratio: the grid in t'/t, physics/ck_ratio.py)")
+    ap.add_argument("--nodes", default="0",
+                    help="--long --method ratio: nodes per row, a list (0: from tmax); two or more "
+                         "print their differences")
+    ap.add_argument("--step", type=float, default=0.005, help="--long --method ratio: BDF2 step / t")
     args = ap.parse_args()
+    if args.long and args.method == "ratio":
+        print(f"CK equations, p = 3, T = {T}: accuracy at long times, grid in t'/t (Numba, both cores)")
+        runs = {L: long_times_ratio(args.tmax, L, args.step) for L in (int(v) for v in args.nodes.split(","))}
+        if len(runs) > 1:
+            Ls = sorted(runs)
+            print(f"\n  e(t) with {Ls[-1]} nodes minus e(t) with fewer (the grid's own error):")
+            for m in runs[Ls[-1]]:
+                print(f"  {m:9.3g}  " + "  ".join(f"{L:4d}: {runs[Ls[-1]][m] - runs[L][m]:+.1e}"
+                                                  for L in Ls[:-1] if m in runs[L]))
+        return
     if args.long:
         print(f"CK equations, p = 3, T = {T}: accuracy at long times (Numba, one core)")
         runs = {}

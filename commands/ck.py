@@ -15,9 +15,11 @@ from physics.ck import SCHEMA
 
 
 @click.command("ck")
-@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "n_grid", "h0", "tol", "n_copy", "strip"])
+@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "method", "nodes", "step", "n_grid", "h0", "tol",
+                         "n_copy", "strip"])
 @common_options(default_samples=1, schema=SCHEMA)
-def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, strip, out, seed, samples, force):
+def command(p, mix, T, tmax, tw, method, nodes, step, n_grid, h0, tol, n_copy, strip, out, seed, samples,
+            force):
     """Exact N = infinity dynamics (Cugliandolo-Kurchan equations) after a quench to T.
 
     A solution that diverges stops where it breaks a physical bound: the record keeps the times
@@ -25,8 +27,9 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, strip, out, seed, samp
     from compare.findings.pspin import diverged
     from physics import ck
 
-    config = ck.default_config(p=p, mix=mix, T=T, tmax=tmax, tw=tw, n_grid=n_grid, h0=h0, tol=tol,
-                               n_copy=n_copy, strip=strip, samples=samples, seed=seed)
+    config = ck.default_config(p=p, mix=mix, T=T, tmax=tmax, tw=tw, method=method, nodes=nodes, step=step,
+                               n_grid=n_grid, h0=h0, tol=tol, n_copy=n_copy, strip=strip,
+                               samples=samples, seed=seed)
     run = run_into_record("ck", config, ck.run, out, force, "CK integration")
     t, e = np.asarray(run["t"], float), np.asarray(run["energy"], float)[0]
     done = np.flatnonzero(np.isfinite(e))
@@ -34,6 +37,9 @@ def command(p, mix, T, tmax, tw, n_grid, h0, tol, n_copy, strip, out, seed, samp
     report(run, [f"t reached: {reached:g} (tmax = {float(config['tmax']):g})"])
     bad = diverged(run)
     if bad:
-        from physics.ck import strip_drifts
-        hint = "a larger --n-grid" if strip_drifts(config) else "--strip drift and a larger --n-grid"
+        from physics.ck import setting, strip_drifts
+        if setting(config, "method") == "ratio":
+            hint = "a larger --nodes or a smaller --step"
+        else:
+            hint = "--method ratio" if strip_drifts(config) else "--strip drift, or --method ratio"
         raise click.ClickException(f"{bad} (try {hint})")

@@ -1,6 +1,10 @@
 """The exact N = infinity dynamics of the spherical (mixed) p-spin: the Cugliandolo-Kurchan
 equations for C(t, t') and R(t, t') after a quench from a random start (docs/science.md, sec. 2.7).
 
+Two solvers share `run` (config key `method`): this module's Kim-Latz grid (the default) and the
+grid in t'/t of physics/ck_ratio.py (`method = ratio`: the fast relaxation resolved at every t,
+~1e-5 accurate, reach ~4.5e5 at p = 3, T = 0.5; docs/performance.md, sec. 3).
+
 Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not from their code):
 
 * The unknowns are C(t, t') and the integrated response chi(t, t') = int_{t'}^t R(t, s) ds, whose
@@ -59,8 +63,10 @@ import numpy as np
 from physics import pspin_theory as theory
 from physics.ck_kernels import euler_fixed_grid, solve_probe, solve_row  # noqa: F401
 from physics.ck_config import (  # noqa: F401 (the interface: schema, config, validation)
-    SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, strip_drifts, validate)
+    SCHEMA, SUPPORTED_P, SYSTEM, T_MAX, TIME, default_config, mixture, setting, strip_drifts, validate)
+from physics.ck_driver import Driven
 from physics.ck_guard import C_TOL, E_TOL, MONO_TOL, R_TOL, Guard  # noqa: F401
+from physics.ck_probe import Probe
 from physics.observables import Schedule, checkpoint, default_waiting_times, resume_state
 
 
@@ -77,73 +83,6 @@ def snap_waiting_time(tw: float, n: int, h0: float, dt: float) -> float:
 
 
 # ----------------------------------------------------------------------------- the solver
-
-class _Probe:
-    """A waiting-time column: on the grid (column jw) until the grid drops it, then carried on."""
-
-    def __init__(self, tw: float, jw: int):
-        self.tw = tw
-        self.jw = jw
-        self.attached = True
-        self.a = float(jw)       # tw / h
-        self.lc = 0
-
-    def detach(self, s: "CKSolver") -> None:
-        n1, jw, h = s.n + 1, self.jw, s.h
-        X, W = s.X, s.W
-        self.pc = s.C[:, jw].copy()          # C symmetric: below tw this is C(tw, t_l)
-        self.px = X[:, jw].copy()            # chi(t_l, tw), 0 below tw
-        self.pr = np.zeros(n1)
-        for r in range(jw + 2, n1):
-            self.pr[r] = (X[r, jw - 1] - X[r, jw + 1]) / (2 * h)
-        self.pcb = s.Cb[:, jw].copy()
-        self.pxb = s.Xb[:, jw].copy()
-        self.pxv = self.pxb.copy()           # means of chi(tw, u) along the row at tw
-        self.pxb[: jw + 1] = 0.0
-        self.pxrow = X[jw, :].copy()
-        self.prb = np.zeros(n1)
-        for l in range(jw + 1, n1):  # cell means of R(u, tw) over u
-            self.prb[l] = W[l, jw + 1] / h if l <= jw + 2 else 0.5 * (self.pr[l - 1] + self.pr[l])
-        self.pw = W[jw, :].copy()
-        self.pw[jw + 1:] = 0.0
-        self.pw[0] = 0.0
-        self.zp = np.zeros(n1)
-        self.attached = False
-
-    def decimate(self, m: int) -> None:
-        for name in ("pc", "px", "pr", "pxrow"):
-            v = getattr(self, name)
-            v[: m + 1] = v[0: 2 * m + 1: 2].copy()
-        for name in ("pcb", "pxb", "prb", "pxv"):
-            v = getattr(self, name)
-            v[1: m + 1] = 0.5 * (v[1: 2 * m: 2] + v[2: 2 * m + 1: 2])
-        pw = self.pw
-        pw[1: m + 1] = pw[1: 2 * m: 2] + pw[2: 2 * m + 1: 2]
-        pw[m + 1:] = 0.0
-        self.a /= 2.0
-        self.lc = int(math.ceil(self.a))
-        l = np.arange(1, self.lc)
-        self.zp[:] = 0.0
-        self.zp[l] = self.pxv[l] - self.pxrow[l] - 0.5 * self.pw[l]
-
-    def state(self) -> dict:
-        return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_state(cls, st: dict) -> "_Probe":
-        p = cls.__new__(cls)
-        for k, v in st.items():
-            p.__dict__[k] = np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v
-        return p
-
-    def values(self, s: "CKSolver", r: int):
-        """(C, chi, R) at (t_r, tw), r a row on the current grid with t_r > tw."""
-        if self.attached:
-            jw = self.jw
-            R = (s.X[r, jw - 1] - (s.X[r, jw + 1] if r > jw else 0.0)) / (2 * s.h)
-            return s.C[r, jw], s.X[r, jw], R
-        return self.pc[r], self.px[r], self.pr[r]
-
 
 class CKSolver:
     """Integrates the CK equations row by row on a grid that doubles its step when full."""
@@ -165,7 +104,7 @@ class CKSolver:
         self.iterations = 0
         self.max_change = 0.0
         self.doublings = 0
-        self.probes: list[_Probe] = []
+        self.probes: list[Probe] = []
         # rows 0..n_copy from the short-time expansion C = 1 - T tau, chi = tau (error O(h0^2))
         h = self.h
         for i in range(self.nc + 1):
@@ -207,13 +146,13 @@ class CKSolver:
         self.iterations, self.max_change = int(st["iterations"]), float(st["max_change"])
         self.doublings = int(st["doublings"])
         probes = st.get("probes") or {}
-        self.probes = [_Probe.from_state(probes[j]) for j in sorted(probes, key=int)]
+        self.probes = [Probe.from_state(probes[j]) for j in sorted(probes, key=int)]
 
     def add_probe(self, tw: float) -> None:
         """Follow C(t, tw), chi(t, tw), R(t, tw) from now on; tw must be the current row's time."""
         jw = self.i
         assert abs(jw * self.h - tw) <= 1e-9 * max(tw, 1.0), (tw, jw * self.h)
-        self.probes.append(_Probe(tw, jw))
+        self.probes.append(Probe(tw, jw))
 
     def _decimate(self) -> None:
         m = self.n // 2
@@ -307,16 +246,82 @@ def schedule_for(config: dict) -> Schedule:
     return Schedule(dt, tmax, tw=tw, per_decade=int(config["per_decade"]))
 
 
+class _KimLatz(Driven):
+    """The Kim-Latz grid (CKSolver) as `run` drives it: waiting times become probes when the grid
+    reaches them; values at a measurement time come from the last three rows."""
+
+    def __init__(self, config: dict, mix: dict, T: float):
+        self.s = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
+                          n_copy=int(config["n_copy"]), tol=float(config["tol"]),
+                          max_iter=int(config["max_iter"]), drift=strip_drifts(config))
+
+    mono_tol = MONO_TOL
+    t = property(lambda self: self.s.t)
+    rows_to = property(lambda self: self.s.rows_to)
+
+    def step(self, guard: Guard, tw_pending: list):
+        """The next row; None, or (its time, the last good time, the bound it broke)."""
+        s = self.s
+        s.step()
+        i, h = s.i, s.h
+        why = guard.check(s)
+        if why is not None:          # stop: keep the rows before this one
+            s.i -= 1
+            return i * h, (i - 1) * h, why
+        while tw_pending and abs(tw_pending[0] - i * h) <= 1e-9 * max(i * h, 1.0):
+            s.add_probe(tw_pending.pop(0))
+        return None
+
+    def measure(self, t: float, tws) -> tuple:
+        """e, mu, and C, chi, R at (t, t_w) for each waiting time (NaN where not resolved)."""
+        s = self.s
+        i, h = s.i, s.h
+        rows = [i - 2, i - 1, i]
+        ts = [r * h for r in rows]
+        nw = len(tws)
+        Cv, Xv, Rv = np.full(nw, np.nan), np.full(nw, np.nan), np.full(nw, np.nan)
+        for p in s.probes:
+            if t <= p.tw + 2.0 * h:   # lags below two steps are not resolved: left NaN
+                continue
+            iw = int(np.searchsorted(tws, p.tw - 1e-12 * p.tw))
+            rr = [r for r in rows if r * h > p.tw * (1 + 1e-12)]
+            if p.attached and rr and rr[0] - 1 >= p.jw and len(rr) < 3:
+                rr = [rr[0] - 1] + rr
+            if len(rr) < 2:
+                rr = [i - 1, i]
+            vals = np.array([p.values(s, r) for r in rr])
+            tr = [r * h for r in rr]
+            Cv[iw] = _interp3(tr, vals[:, 0], t)
+            Xv[iw] = _interp3(tr, vals[:, 1], t)
+            Rv[iw] = _interp3(tr, vals[:, 2], t)
+        return _interp3(ts, s.e[rows], t), _interp3(ts, s.mu[rows], t), Cv, Xv, Rv
+
+    def _mark(self) -> int:
+        return self.s.doublings             # ck/R is written after each doubling of the step
+
+    def grid(self):
+        return self.s.grid()
+
+    def summary(self, done: int) -> dict:
+        return {"e_final": float(self.s.e[self.s.i]), "doublings": self.s.doublings,
+                "iterations_per_row": self.s.iterations / max(done, 1)}
+
+
+def _solver(config: dict, mix: dict, T: float, tmax: float):
+    if setting(config, "method") == "ratio":
+        from physics.ck_ratio import RatioRun
+        return RatioRun(config, mix, T, tmax)
+    return _KimLatz(config, mix, T)
+
+
 def run(config: dict, sink, progress=None) -> dict:
     """Integrate the CK equations to tmax and record them on the shared grid (one sample)."""
     validate(config)
     mix = mixture(config)
     sch = schedule_for(config)
     T, tmax = float(config["T"]), float(sch.t[-1])
-    solver = CKSolver(mix, T, n=int(config["n_grid"]), h0=float(config["h0"]),
-                      n_copy=int(config["n_copy"]), tol=float(config["tol"]),
-                      max_iter=int(config["max_iter"]), drift=strip_drifts(config))
-    guard = Guard(T, mix)
+    solver = _solver(config, mix, T, tmax)
+    guard = Guard(T, mix, mono_tol=solver.mono_tol)
     sink.begin(sch.t, sch.tw, samples=1)
     nt, nw = sch.nt, sch.nw
     R_out = np.full((1, nw, nt), np.nan)
@@ -324,63 +329,37 @@ def run(config: dict, sink, progress=None) -> dict:
     tw_pending = list(sch.tw)
     k = 0
     done = 0
-    last_put = 0
     resume = resume_state(sink)
     if resume is not None:          # an interrupted run: continue from its checkpoint, bit for bit
         saved = resume[1]
-        solver.restore(saved["solver"])
-        k, done, last_put = int(saved["k"]), int(saved["done"]), int(saved["last_put"])
+        solver.restore(saved["solver"], int(saved["last_put"]))
+        k, done = int(saved["k"]), int(saved["done"])
         tw_pending = [float(w) for w in saved["tw_pending"]]
         R_out[...] = saved["R"]
         guard.e_min = float(saved.get("e_min", guard.e_min))
         total = done + solver.rows_to(tmax)
 
     def state():
-        return {"solver": solver.state(), "k": k, "done": done, "last_put": last_put,
+        return {"solver": solver.state(), "k": k, "done": done, "last_put": solver.last_put,
                 "tw_pending": list(tw_pending), "R": R_out.copy(), "e_min": guard.e_min,
                 "where": f"t = {solver.t:g}"}
 
     diverged = None
     while k < nt:
-        solver.step()
+        diverged = solver.step(guard, tw_pending)
         done += 1
-        i, h = solver.i, solver.h
-        t_i = i * h
-        why = guard.check(solver)
-        if why is not None:         # stop: keep the rows before this one, say so in the record
-            diverged = (t_i, (i - 1) * h, why)
-            solver.i -= 1
+        if diverged is not None:    # the record keeps the rows before, and says so
             break
-        while tw_pending and abs(tw_pending[0] - t_i) <= 1e-9 * max(t_i, 1.0):
-            solver.add_probe(tw_pending.pop(0))
+        t_i = solver.t
         while k < nt and sch.t[k] <= t_i * (1 + 1e-12):
-            t = sch.t[k]
-            rows = [i - 2, i - 1, i]
-            ts = [r * h for r in rows]
-            values = {"energy": [_interp3(ts, solver.e[rows], t)],
-                      "ck/mu": [_interp3(ts, solver.mu[rows], t)]}
-            Cv, Xv = np.full((1, nw), np.nan), np.full((1, nw), np.nan)
-            for p in solver.probes:
-                if t <= p.tw + 2.0 * h:   # lags below two steps are not resolved: left NaN
-                    continue
-                iw = int(np.searchsorted(sch.tw, p.tw - 1e-12 * p.tw))
-                rr = [r for r in rows if r * h > p.tw * (1 + 1e-12)]
-                if p.attached and rr and rr[0] - 1 >= p.jw and len(rr) < 3:
-                    rr = [rr[0] - 1] + rr
-                if len(rr) < 2:
-                    rr = [i - 1, i]
-                vals = np.array([p.values(solver, r) for r in rr])
-                tr = [r * h for r in rr]
-                Cv[0, iw] = _interp3(tr, vals[:, 0], t)
-                Xv[0, iw] = _interp3(tr, vals[:, 1], t)
-                R_out[0, iw, k] = _interp3(tr, vals[:, 2], t)
-            values.update({"C": Cv, "msd": 2.0 * (1.0 - Cv), "chi": Xv})
-            sink.add(k, values, samples=slice(0, 1))
+            e, mu, Cv, Xv, Rv = solver.measure(float(sch.t[k]), sch.tw)
+            R_out[0, :, k] = Rv
+            sink.add(k, {"energy": [e], "ck/mu": [mu], "C": Cv[None], "msd": 2.0 * (1.0 - Cv[None]),
+                         "chi": Xv[None]}, samples=slice(0, 1))
             k += 1
         if progress is not None and (done % 16 == 0 or k >= nt):
             progress(min(done, total), total)
-        if solver.doublings != last_put:
-            last_put = solver.doublings
+        if solver.put_due():
             sink.put("ck/R", R_out)
         checkpoint(sink, k - 1, state)
     sink.put("ck/R", R_out)
@@ -393,8 +372,8 @@ def run(config: dict, sink, progress=None) -> dict:
     sink.put("ck/grid_C", gC)
     sink.put("ck/grid_R", gR)
     th = theory.summary(T, mix)
-    return {"e_final": float(solver.e[solver.i]), "t_final": float(solver.t), "e_inf": th["e_inf"],
-            "q_EA": th["q_EA"], "x": th["x"], "T_d": th["T_d"], "doublings": solver.doublings,
-            "iterations_per_row": solver.iterations / max(done, 1),
-            "diverged_at": None if diverged is None else diverged[0],
-            "diverged": None if diverged is None else diverged[2]}
+    out = {"t_final": float(solver.t), "e_inf": th["e_inf"], "q_EA": th["q_EA"], "x": th["x"],
+           "T_d": th["T_d"], "diverged_at": None if diverged is None else diverged[0],
+           "diverged": None if diverged is None else diverged[2]}
+    out.update(solver.summary(done))
+    return out

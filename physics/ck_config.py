@@ -7,7 +7,8 @@ import math
 
 from physics import pspin_theory as theory
 from physics.config import record_bytes
-from physics.schema import Param, Schema, require, show
+from physics.schema import Param, require, show
+from physics.schema_late import LateSchema
 
 SYSTEM = "ck"
 
@@ -19,7 +20,19 @@ SUPPORTED_P = (2, 3, 4)
 T_MAX = 100.0
 """Highest temperature taken (as the p-spin's, physics.pspin.T_MAX)."""
 
-SCHEMA = Schema("ck", [
+METHODS = ("kim-latz", "ratio")
+"""The two solvers: the Kim-Latz grid of uniform step that doubles (physics/ck.py) and the grid in
+theta = t'/t (physics/ck_ratio.py)."""
+
+SCHEMA = LateSchema("ck", [
+    Param("method", "kim-latz", "str", choices=METHODS,
+          help="Solver: 'kim-latz' (a uniform grid whose step doubles; n-grid, h0, n-copy, strip) or "
+               "'ratio' (a fixed grid in t'/t that keeps the fast relaxation resolved at every t; "
+               "nodes, step). physics/ck.py and physics/ck_ratio.py have the accuracies."),
+    Param("nodes", 0, "int", lo=0, hi=1024,
+          help="ratio: nodes per row, uniform in logit(t'/t) (0: from tmax, a logit step of 0.3)."),
+    Param("step", 0.005, "float", lo=0.0, lo_open=True, hi=0.1,
+          help="ratio: the BDF2 time step as a fraction of t (after t = 10)."),
     Param("p", 3, "int", choices=SUPPORTED_P, help="Order p of the pure p-spin (ignored with --mix)."),
     Param("mix", None, "mix", choices=SUPPORTED_P, lo=0.0, nullable=True, default_help="pure p",
           help="Mixed model f(q) = sum_p w_p q^p / 2 as 'p:w,...', e.g. '2:0.5,3:1'."),
@@ -51,12 +64,17 @@ SCHEMA = Schema("ck", [
           help="The CK solution is one deterministic curve: samples must be 1."),
     Param("seed", 0, "int", lo=0, help="Unused: the CK dynamics is deterministic."),
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("n_grid",),
-   seconds=lambda c: _seconds(c))
+   seconds=lambda c: _seconds(c), late=("method", "nodes", "step"))
 
 
 def default_config(**overrides) -> dict:
     """Every parameter of a CK run: SCHEMA's defaults with `overrides` (unknown key -> ConfigError)."""
     return SCHEMA.config(**overrides)
+
+
+def setting(config: dict, key: str):
+    """config[key]; for a late key (method, nodes, step) that the config leaves out, its default."""
+    return SCHEMA.setting(config, key)
 
 
 def mixture(config: dict) -> dict:
@@ -67,6 +85,8 @@ def _cross_checks(config: dict) -> None:
     h0, tmax, n = float(config["h0"]), float(config["tmax"]), config["n_grid"]
     require(tmax >= 80 * h0, "tmax", show(config["tmax"]), f"tmax >= 80 h0 = {80 * h0:g}")
     require(n % 4 == 0, "n_grid", show(n), "a multiple of 4 in [64, 8192]")
+    nodes = SCHEMA.setting(config, "nodes")
+    require(nodes == 0 or nodes >= 16, "nodes", show(nodes), "0 (from tmax) or at least 16")
     if config["tw"] is not None:
         require(all(w < tmax for w in config["tw"]), "tw", show(config["tw"]),
                 f"waiting times in (0, tmax = {tmax:g})")

@@ -69,6 +69,23 @@ class Guard:
                     return f"a non-finite value in C, chi or R at t_w = {p.tw:g}"
                 if abs(v[0]) > 1.0 + self.c_tol:
                     return f"|C(t, t_w = {p.tw:g})| = {abs(v[0]):.6g} > 1"
+        return self._energy(e)
+
+    def check_row(self, C: np.ndarray, R: np.ndarray, e: float, mu: float) -> str | None:
+        """The same bounds for a row given by its values C(t, t'), R(t, t') at nodes t' (the theta
+        grid of physics/ck_ratio.py): R >= -R_TOL x its largest value in the row."""
+        if not (np.isfinite(C).all() and np.isfinite(R).all() and math.isfinite(e) and math.isfinite(mu)):
+            return "a non-finite value (NaN or inf) in C, R, mu or e"
+        c = float(np.abs(C).max())
+        if c > 1.0 + self.c_tol:
+            return f"|C(t, t')| = {c:.6g} > 1"
+        if float(R.min()) < -self.r_tol * float(R.max()):
+            return f"R(t, t') < 0 (its lowest value in the row is {R.min():.3g}, the largest {R.max():.3g})"
+        return self._energy(e)
+
+    def _energy(self, e: float) -> str | None:
+        """The bounds on e(t): above e_inf - E_TOL; below T_d, not above its running minimum by more
+        than MONO_TOL. Keeps the running minimum."""
         if e < self.e_floor:
             return (f"e = {e:.6g} below the asymptote e_inf = {self.e_inf:.6g} by more than "
                     f"{self.e_inf - self.e_floor:.0e}")

@@ -135,6 +135,8 @@ OTHER_CASES = [
     ("pspin", ["--N", "3"], "--N"), ("pspin", ["--tmax", "0.01"], "--tmax"),
     ("pspin", ["--init", "equilibrium", "--T", "0.5"], "--T0"), ("pspin", ["--T0", "1"], "--T0"),
     ("ck", ["--n-grid", "66"], "--n-grid"), ("ck", ["--tmax", "0.05"], "--tmax"),
+    ("ck", ["--method", "dynamite"], "--method"), ("ck", ["--method", "ratio", "--nodes", "10"], "--nodes"),
+    ("ck", ["--step", "0"], "--step"), ("ck", ["--step", "0.5"], "--step"),
     ("spheres age", ["--N", "2"], "--N"), ("spheres age", ["--tmax", "0.001"], "--tmax"),
     ("spheres jam", ["--N", "2"], "--N"),
     ("dnn", ["--dynamics", "sgd", "--batch", "100"], "--batch"), ("dnn", ["--model", "cnn"], "--model"),

@@ -184,6 +184,14 @@ def test_ck_resume_is_bit_identical(tmp_path):
     assert_same_records(ref, run)
 
 
+def test_ck_ratio_resume_is_bit_identical(tmp_path):
+    """The grid in t'/t (physics/ck_ratio.py): its rows and Jacobian are the checkpoint."""
+    from physics import ck
+    cfg = ck.default_config(method="ratio", nodes=32, tmax=20.0, tw=[0.5, 2.0])
+    ref, run = interrupted_then_resumed(tmp_path, "ck", cfg, ck.run, [100, 400])
+    assert_same_records(ref, run)
+
+
 @pytest.mark.parametrize("kw", [dict(N=32, dim=2, samples=2), dict(N=31, dim=3, phi=0.6)],
                          ids=["2d-two-samples", "3d-odd-N"])
 def test_spheres_age_resume_is_bit_identical(tmp_path, kw):
