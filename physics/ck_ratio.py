@@ -278,7 +278,9 @@ that ends its reach: from t ~ 1.6e5 at 101 nodes (p = 3, T = 0.5), later with mo
 scaling (aging) part of the row, C(t, theta t) at theta ~ 0.2-0.95, starts to oscillate and grow
 (by 0.15 in C while e moves by 3e-4). Our reading: the aging regime's near-zero mode (its
 equations are invariant under reparametrisations of time, and only corrections that fade as t
-grows select h(t) = t) turns unstable once those corrections fall below the grid's error."""
+grows select h(t) = t) turns unstable once those corrections fall below the grid's error. Only
+the node count moved the onset (8-point interpolation, half the step, cubic time interpolation
+did not; docs/performance.md, sec. 3)."""
 
 LOGIT_STEP = 0.3
 """The default spacing of the nodes in logit(theta): e(t) moves by ~2e-5 from 0.3 to 0.2 (p = 3,
