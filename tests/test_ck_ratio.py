@@ -116,6 +116,7 @@ def test_config_checks():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_long_time_energy_to_1e5():
     """p = 3, T = 0.5 to t = 1e5 (about 3 minutes on 2 cores): e(t) decreases smoothly (the guard's
     bound on a rise is 1e-6 for this solver) to 3.0e-4 above e_inf, measured 2026-11-29 with 151
