@@ -128,32 +128,11 @@ def _stencil(Ht, M, m, s):
 
 
 @njit(**_opts)
-def _at_fixed_tp(Ht, Hc, Hr, M, m, s, tp, A, dy):
-    """C(s, t'), R(s, t') from the rows around s, each read at its own theta = t' / t_a."""
-    if Ht[m + 1] - Ht[m] <= LINEAR_BELOW * Ht[m]:
-        lo, hi = m, m + 1
-        l0 = (Ht[m + 1] - s) / (Ht[m + 1] - Ht[m])
-        l1 = 1.0 - l0
-        l2 = l3 = 0.0
-    else:
-        lo, hi, l0, l1, l2, l3 = _stencil(Ht, M, m, s)
-    c = 0.0
-    r = 0.0
-    for a in range(lo, hi + 1):
-        x = min(tp / Ht[a], 1.0)
-        ca, ra = _along(Hc, Hr, a, _u(x, 1.0 - x, A, dy))
-        k = a - lo
-        la = l0 if k == 0 else (l1 if k == 1 else (l2 if k == 2 else l3))
-        c += la * ca
-        r += la * ra
-    return c, r, m
-
-
-@njit(**_opts)
 def two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m):
-    """C(s, t'), R(s, t') for t' <= s <= Ht[M - 1] from the stored rows, at fixed lag s - t'
-    (rows later than the lag) or, for t' below the row spacing, at fixed t'. m: a guess of the
-    row bracketing s. Returns (C, R, m)."""
+    """C(s, t'), R(s, t') for t' <= s <= Ht[M - 1] from the stored rows around s: each row read at
+    the same lag s - t' next to the diagonal (lag < FIXED_LAG_BELOW s), else at the same t'; the
+    rows combined linearly in time where they are closer than LINEAR_BELOW t, else cubically.
+    m: a guess of the row bracketing s. Returns (C, R, m)."""
     tau = s - tp
     if tau <= 0.0:
         return 1.0, 1.0, m
@@ -162,9 +141,7 @@ def two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m):
     if s > Ht[M - 1]:
         s = Ht[M - 1]
     m = _bracket(Ht, M, s, m)
-    if tau > FIXED_LAG_BELOW * s:             # t' well below s: C(s, t') at fixed t' is smooth in s
-        return _at_fixed_tp(Ht, Hc, Hr, M, m, s, tp, A, dy)
-    if Ht[m + 1] - Ht[m] <= LINEAR_BELOW * Ht[m] and tau <= Ht[m]:
+    if Ht[m + 1] - Ht[m] <= LINEAR_BELOW * Ht[m]:
         # rows closer than 1 % of t: linear in time is good to ~(0.01 t)^2 d2C/dt2 / 8 < 1e-6
         lo, hi = m, m + 1
         l0 = (Ht[m + 1] - s) / (Ht[m + 1] - Ht[m])
@@ -172,15 +149,7 @@ def two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m):
         l2 = l3 = 0.0
     else:
         lo, hi, l0, l1, l2, l3 = _stencil(Ht, M, m, s)
-    fixlag = True
-    if tau > Ht[lo]:
-        if tau <= Ht[m]:                      # fixed lag on the two rows around s
-            lo, hi = m, m + 1
-            l0 = (Ht[m + 1] - s) / (Ht[m + 1] - Ht[m])
-            l1 = 1.0 - l0
-            l2 = l3 = 0.0
-        else:                                 # t' below the row spacing: at fixed t'
-            fixlag = False
+    fixlag = tau <= FIXED_LAG_BELOW * s and tau <= Ht[lo]
     c = 0.0
     r = 0.0
     for a in range(lo, hi + 1):
