@@ -39,7 +39,7 @@ import scipy.linalg as sla
 
 from physics.ck_driver import Driven
 from physics.ck_ratio_kernels import (  # noqa: F401 (re-exported: the grid and the kernels)
-    LINEAR_BELOW, two_time, grid_range, ratio_grid, rhs, row_mu_e)
+    LINEAR_BELOW, _stencil, two_time, grid_range, ratio_grid, rhs, row_mu_e)
 
 
 # ----------------------------------------------------------------------------- the solver
@@ -252,21 +252,15 @@ class RatioSolver:
         return c, r, chi
 
     def energy_at(self, s: float) -> tuple[float, float]:
-        """e(s), mu(s) for s within the stored rows (cubic in time)."""
+        """e(s), mu(s) for s within the stored rows (cubic in time, the rows' own stencil)."""
         M = self.M
         if M == 1:
             return float(self.He[0]), float(self.Hmu[0])
-        m = int(np.searchsorted(self.Ht[:M], s, side="right")) - 1
-        m = min(max(m, 0), M - 2)
-        lo, hi = max(m - 1, 0), min(m + 2, M - 1)
-        ts = self.Ht[lo: hi + 1]
-        e = mu = 0.0
-        for a in range(lo, hi + 1):
-            la = np.prod([(s - self.Ht[b]) / (self.Ht[a] - self.Ht[b]) for b in range(lo, hi + 1) if b != a])
-            e += la * self.He[a]
-            mu += la * self.Hmu[a]
-        del ts
-        return float(e), float(mu)
+        m = min(max(int(np.searchsorted(self.Ht[:M], s, side="right")) - 1, 0), M - 2)
+        lo, hi, *lw = _stencil(self.Ht, M, m, s)
+        rows = slice(lo, hi + 1)
+        w = np.array(lw[: hi - lo + 1])
+        return float(w @ self.He[rows]), float(w @ self.Hmu[rows])
 
 
 # ----------------------------------------------------------------------------- as `ck` runs it
