@@ -4,7 +4,7 @@ first (Numba too: physics/ck_kernels.euler_fixed_grid), measured in the same run
 
     python benchmarks/ck.py [--quick]
     python benchmarks/ck.py --long [--n-grid 256,512,1024] [--tmax 1e7] [--tol 1e-9]
-    python benchmarks/ck.py --long --method ratio [--nodes 0,151] [--step 0.005] [--tmax 1e7]
+    python benchmarks/ck.py --long --method ratio [--grade 8] [--nodes 0,151] [--step 0.005] [--tmax 1e7]
 
 --long: the accuracy at long times (--copies: the near-diagonal strip copied without its drift,
 as before; physics/ck.py). For each grid size the solver runs with its divergence guard
@@ -96,17 +96,19 @@ def long_times(n, tmax, limit_s=600.0, target=1e-4, drift=True, tol=1e-9):
     return rows
 
 
-def long_times_ratio(tmax, nodes=0, step=0.005, limit_s=600.0, target=1e-4):
+def long_times_ratio(tmax, nodes=0, step=0.005, grade=1.0, limit_s=600.0, target=1e-4):
     """The same table for the grid in t'/t (physics/ck_ratio.py; both cores); returns {mark: e}."""
-    from physics.ck_ratio import MONO_TOL, RatioSolver, grid_range, nodes_for
+    from physics.ck_ratio import MONO_TOL, RatioSolver, grid_range, grid_steps, nodes_for
     e_inf = pspin_theory.asymptotic_energy(T, MIX)
     A = grid_range(tmax)
-    L = nodes or nodes_for(A)
-    s = RatioSolver(MIX, T, L=16, A=A)
+    L = nodes or nodes_for(A, grade)
+    s = RatioSolver(MIX, T, L=16, A=A, grade=grade)
     s.step()                                         # compile outside the clock
-    s, guard = RatioSolver(MIX, T, L=L, A=A, eps=step), Guard(T, MIX, mono_tol=MONO_TOL)
+    s, guard = RatioSolver(MIX, T, L=L, A=A, eps=step, grade=grade), Guard(T, MIX, mono_tol=MONO_TOL)
     marks = [10.0 ** (k / 2) for k in range(6, 2 * int(math.log10(tmax)) + 1)]
-    print(f"\n  method ratio, {L} nodes (logit range {A:.1f}), step {step:g} t: e(t) - e_inf against the "
+    mid, end = grid_steps(s.g)
+    print(f"\n  method ratio, {L} nodes (logit range {A:.1f}, grade {grade:g}: step {mid:.3g} in the middle, "
+          f"{end:.3g} at the ends), step {step:g} t: e(t) - e_inf against the "
           f"target {target:g}, wall time against {limit_s:.0f} s at t = {tmax:g}")
     print(f"  {'t':>9}  {'wall':>9}  {'e - e_inf':>11}  {'largest rise':>12}  {'rows':>5}  {'Newton/row':>10}")
     t0, why, worst, out = time.perf_counter(), None, 0.0, {}
@@ -172,10 +174,13 @@ def main():
                     help="--long --method ratio: nodes per row, a list (0: from tmax); two or more "
                          "print their differences")
     ap.add_argument("--step", type=float, default=0.005, help="--long --method ratio: BDF2 step / t")
+    ap.add_argument("--grade", type=float, default=1.0,
+                    help="--long --method ratio: how much closer the nodes lie in the middle of the row "
+                         "than at its ends (1: uniform in logit t'/t)")
     args = ap.parse_args()
     if args.long and args.method == "ratio":
         print(f"CK equations, p = 3, T = {T}: accuracy at long times, grid in t'/t (Numba, both cores)")
-        runs = {L: long_times_ratio(args.tmax, L, args.step) for L in (int(v) for v in args.nodes.split(","))}
+        runs = {L: long_times_ratio(args.tmax, L, args.step, args.grade) for L in (int(v) for v in args.nodes.split(","))}
         if len(runs) > 1:
             Ls = sorted(runs)
             print(f"\n  e(t) with {Ls[-1]} nodes minus e(t) with fewer (the grid's own error):")

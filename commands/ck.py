@@ -15,11 +15,11 @@ from physics.ck import SCHEMA
 
 
 @click.command("ck")
-@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "method", "nodes", "step", "n_grid", "h0", "tol",
-                         "n_copy", "strip"])
+@schema_options(SCHEMA, ["p", "mix", "T", "tmax", "tw", "method", "nodes", "grade", "step", "n_grid",
+                         "h0", "tol", "n_copy", "strip"])
 @common_options(default_samples=1, schema=SCHEMA)
-def command(p, mix, T, tmax, tw, method, nodes, step, n_grid, h0, tol, n_copy, strip, out, seed, samples,
-            force):
+def command(p, mix, T, tmax, tw, method, nodes, grade, step, n_grid, h0, tol, n_copy, strip, out, seed,
+            samples, force):
     """Exact N = infinity dynamics (Cugliandolo-Kurchan equations) after a quench to T.
 
     A solution that diverges stops where it breaks a physical bound: the record keeps the times
@@ -27,9 +27,9 @@ def command(p, mix, T, tmax, tw, method, nodes, step, n_grid, h0, tol, n_copy, s
     from compare.findings.pspin import diverged
     from physics import ck
 
-    config = ck.default_config(p=p, mix=mix, T=T, tmax=tmax, tw=tw, method=method, nodes=nodes, step=step,
-                               n_grid=n_grid, h0=h0, tol=tol, n_copy=n_copy, strip=strip,
-                               samples=samples, seed=seed)
+    config = ck.default_config(p=p, mix=mix, T=T, tmax=tmax, tw=tw, method=method, nodes=nodes,
+                               grade=grade, step=step, n_grid=n_grid, h0=h0, tol=tol, n_copy=n_copy,
+                               strip=strip, samples=samples, seed=seed)
     run = run_into_record("ck", config, ck.run, out, force, "CK integration")
     t, e = np.asarray(run["t"], float), np.asarray(run["energy"], float)[0]
     done = np.flatnonzero(np.isfinite(e))
@@ -39,7 +39,7 @@ def command(p, mix, T, tmax, tw, method, nodes, step, n_grid, h0, tol, n_copy, s
     if bad:
         from physics.ck import setting, strip_drifts
         if setting(config, "method") == "ratio":
-            hint = "a larger --nodes or a smaller --step"
+            hint = "a larger --grade or --nodes"
         else:
             hint = "--method ratio" if strip_drifts(config) else "--strip drift, or --method ratio"
         raise click.ClickException(f"{bad} (try {hint})")

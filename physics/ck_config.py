@@ -28,9 +28,14 @@ SCHEMA = LateSchema("ck", [
     Param("method", "kim-latz", "str", choices=METHODS,
           help="Solver: 'kim-latz' (a uniform grid whose step doubles; n-grid, h0, n-copy, strip) or "
                "'ratio' (a fixed grid in t'/t that keeps the fast relaxation resolved at every t; "
-               "nodes, step). physics/ck.py and physics/ck_ratio.py have the accuracies."),
+               "nodes, step, grade). physics/ck.py and physics/ck_ratio.py have the accuracies."),
     Param("nodes", 0, "int", lo=0, hi=1024,
-          help="ratio: nodes per row, uniform in logit(t'/t) (0: from tmax, a logit step of 0.3)."),
+          help="ratio: nodes per row in logit(t'/t) (0: from tmax and grade, a logit step of "
+               "0.3 / sqrt(grade) in the middle of the row and 0.3 sqrt(grade) at its ends)."),
+    Param("grade", 1.0, "float", lo=1.0, hi=64.0,
+          help="ratio: how much closer the nodes lie in the middle of the row (the aging part, "
+               "whose resolution sets how far a run gets) than at its ends: 1 = uniform in "
+               "logit(t'/t). p = 3, T = 0.5: uniform reaches t ~ 4.5e5, grade 8 ~ TBD."),
     Param("step", 0.005, "float", lo=0.0, lo_open=True, hi=0.1,
           help="ratio: the BDF2 time step as a fraction of t (after t = 10)."),
     Param("p", 3, "int", choices=SUPPORTED_P, help="Order p of the pure p-spin (ignored with --mix)."),
@@ -64,7 +69,7 @@ SCHEMA = LateSchema("ck", [
           help="The CK solution is one deterministic curve: samples must be 1."),
     Param("seed", 0, "int", lo=0, help="Unused: the CK dynamics is deterministic."),
 ], check=lambda c: _cross_checks(c), memory=lambda c: _memory(c), blame=("n_grid",),
-   seconds=lambda c: _seconds(c), late=("method", "nodes", "step"))
+   seconds=lambda c: _seconds(c), late=("method", "nodes", "step", "grade"))
 
 
 def default_config(**overrides) -> dict:
@@ -73,7 +78,7 @@ def default_config(**overrides) -> dict:
 
 
 def setting(config: dict, key: str):
-    """config[key]; for a late key (method, nodes, step) that the config leaves out, its default."""
+    """config[key]; for a late key (method, nodes, step, grade) that the config leaves out, its default."""
     return SCHEMA.setting(config, key)
 
 

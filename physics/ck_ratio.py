@@ -6,9 +6,11 @@ paper's idea, not from their code).
 Why. The Kim-Latz grid (physics/ck.py) has a uniform step h that doubles, so at late times h is
 far longer than the fast relaxation next to the diagonal, and the entries there are copied from
 the previous row: its error shrinks only as n^-0.75 (docs/performance.md, sec. 3). Here every
-row t keeps the same L nodes theta_k = t'/t, uniform in y = logit(theta) on [-A, A]: dense (in
-log lag) next to the diagonal, where the lags reach t e^-A, and (in log t') next to t' = 0. So the
-fast relaxation stays resolved at every t, and the cost of a row is O(L^2) whatever t.
+row t keeps the same L nodes theta_k = t'/t on y = logit(theta) in [-A, A]: dense (in log lag)
+next to the diagonal, where the lags reach t e^-A, and (in log t') next to t' = 0. So the fast
+relaxation stays resolved at every t, and the cost of a row is O(L^2) whatever t. The nodes are
+uniform in y (grade 1) or gather in the middle of the row (grade > 1, ratio_grid): the aging part
+C(t, theta t), theta ~ 0.01-0.99, whose resolution sets how far a run gets (MONO_TOL below).
 
 Equations (t > t'; f(q) = sum_p w_p q^p / 2; the adjoint ones, in the second time, follow from the
 same Dyson equations, and the C one carries the noise term 2 T R(t, t') for t' > t):
@@ -21,13 +23,16 @@ same Dyson equations, and the C one carries the noise term 2 T R(t, t') for t' >
 A node at fixed theta moves as d/dt = d_t + theta d_t'. The integrals over [0, t'] and [t', t] use
 the same logit nodes mapped onto each interval (trapezoid in y: exponentially accurate for
 integrands smooth in y, which the ones here are: smooth in log lag next to an end). Values
-off the current row come from the stored rows: 4-point Lagrange in y along a row, and cubic in
-time across rows (at fixed lag next to the diagonal, at fixed theta for the memory of t' < t).
+off the current row come from the stored rows: 6-point Lagrange in y along a row, and across
+rows linear in time where they are < 1 % of t apart, cubic elsewhere (kernels.two_time: at fixed
+lag next to the diagonal, at fixed t' beyond).
 
 Time stepping: classical RK4 with a fixed small step up to `t_rk` (the fast transient), then
-variable-step BDF2 with steps eps * t, solved by Newton with a finite-difference Jacobian (with
-respect to the new row; reused while Newton converges): past t_rk the step is far beyond the
-explicit stability limit (~0.3), which the implicit step does not feel.
+variable-step BDF2 with steps eps * t, solved by Newton: past t_rk the step is far beyond the
+explicit stability limit (~0.3), which the implicit step does not feel. The Jacobian (with respect
+to the new row) is exact and costs about two right-hand sides (physics/ck_ratio_jacobian.py), so
+each row gets a fresh one and Newton converges in ~2 iterations. The reads of the rows before the
+new one are the same for every Newton iterate: memory_table makes them once per row.
 """
 
 from __future__ import annotations
@@ -38,8 +43,10 @@ import numpy as np
 import scipy.linalg as sla
 
 from physics.ck_driver import Driven
+from physics.ck_ratio_jacobian import jacobian
 from physics.ck_ratio_kernels import (  # noqa: F401 (re-exported: the grid and the kernels)
-    LINEAR_BELOW, _stencil, two_time, grid_range, ratio_grid, rhs, row_mu_e)
+    LINEAR_BELOW, _stencil, two_time, grid_range, grid_steps, memory_table, ratio_grid, rhs,
+    row_coords, row_mu_e)
 
 
 # ----------------------------------------------------------------------------- the solver
@@ -55,13 +62,17 @@ class RatioSolver:
 
     def __init__(self, mix: dict, T: float, L: int = 160, A: float = 20.0, eps: float = 0.005,
                  t_rk: float = 10.0, dt_rk: float = 0.05, t0: float = 1e-3, tol: float = 1e-9,
-                 max_newton: int = 12):
+                 max_newton: int = 12, grade: float = 1.0,
+                 refresh: bool = True):
         self.ps = np.array(sorted(mix), dtype=np.int64)
         self.ws = np.array([float(mix[p]) for p in sorted(mix)])
         self.T, self.L, self.A = float(T), int(L), float(A)
         self.eps, self.t_rk, self.dt_rk = float(eps), float(t_rk), float(dt_rk)
         self.tol, self.max_newton = float(tol), int(max_newton)
-        self.th, self.om, self.w, self.dy = ratio_grid(self.L, self.A)
+        self.grade = float(grade)
+        self.refresh = bool(refresh)
+        self.th, self.om, self.w, self.g = ratio_grid(self.L, self.A, self.grade)
+        self.uA, self.uB = row_coords(self.th, self.om, self.g)
         cap = 1024
         self.Ht, self.Hmu, self.He = np.zeros(cap), np.zeros(cap), np.zeros(cap)
         self.Hc, self.Hr = np.zeros((cap, self.L)), np.zeros((cap, self.L))
@@ -75,6 +86,8 @@ class RatioSolver:
         self.newton = 0
         self.jacobians = 0
         self._dc, self._dr = np.zeros(self.L), np.zeros(self.L)
+        self._B = [np.zeros((self.L, self.L)) for _ in range(4)]
+        self._B_for = None                   # (M, t) of the memory table (kernels.memory_table)
 
     # -- storage
     def _room(self, n: int) -> None:
@@ -109,8 +122,11 @@ class RatioSolver:
         """The right-hand side with row n = x (C then R) at time t."""
         L = self.L
         self._put(n, t, x[:L], x[L:])
+        if self._B_for != (self.M, t):       # the rows before n are fixed: their reads are too
+            memory_table(self.Ht, self.Hc, self.Hr, self.M, self.T, self.th, self.om, self.g, *self._B)
+            self._B_for = (self.M, t)
         rhs(self.Ht, self.Hc, self.Hr, self.Hmu, self.M, self.T, self.th, self.om, self.w,
-            self.A, self.dy, self.ps, self.ws, self._dc, self._dr)
+            self.uA, self.uB, *self._B, self.ps, self.ws, self._dc, self._dr)
         return np.concatenate([self._dc, self._dr])
 
     # -- state
@@ -139,6 +155,7 @@ class RatioSolver:
             getattr(self, name)[:M] = st[name]
         self.M = M
         self.J = np.array(st["J"], dtype=np.float64)
+        self._B_for = None
         self.newton, self.jacobians = int(st["newton"]), int(st["jacobians"])
 
     # -- stepping
@@ -161,20 +178,19 @@ class RatioSolver:
         x = x0 + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
         self._put(n, t + h, x[: self.L], x[self.L:])
 
-    def _jacobian(self, n: int, t: float, x: np.ndarray, f0: np.ndarray) -> np.ndarray:
-        J = np.empty((x.size, x.size))
-        for k in range(x.size):
-            d = 1e-7 * max(1.0, abs(x[k]))
-            xp = x.copy()
-            xp[k] += d
-            J[:, k] = (self._f(n, t, xp) - f0) / d
+    def _jacobian(self) -> np.ndarray:
+        """The Jacobian of the rhs with respect to the row last evaluated (`_f`): one pass over the
+        node pairs (physics/ck_ratio_jacobian.py), about two right-hand sides' work."""
+        J = np.empty((2 * self.L, 2 * self.L))
+        jacobian(self.Ht, self.Hc, self.Hr, self.Hmu, self.M, self.T, self.th, self.om, self.w,
+                 self.uA, self.uB, *self._B, self.ps, self.ws, J)
         self.jacobians += 1
         return J
 
     def _step_bdf2(self, h: float) -> None:
         """Variable-step BDF2 with step h, or h/2, h/4, ... where Newton does not converge with a
         fresh Jacobian (the last iterate is kept if none does: the guard then judges the row)."""
-        fresh = False
+        fresh = self.refresh
         for _ in range(8):
             if self._bdf2(h, fresh):
                 return
@@ -207,8 +223,7 @@ class RatioSolver:
             x = xm + w * (xm - xl)
         f = self._f(n, tn, x)
         if fresh or self.J.shape[0] != x.size:
-            self.J = self._jacobian(n, tn, x, f)
-            self._f(n, tn, x)
+            self.J = self._jacobian()
         lu = sla.lu_factor(np.eye(x.size) - beta * h * self.J)
         last = np.inf
         for it in range(self.max_newton):
@@ -243,11 +258,11 @@ class RatioSolver:
     # -- values anywhere in the past
     def values(self, s: float, tw: float):
         """C(s, tw), R(s, tw) and chi(s, tw) = int_tw^s R(s, u) du, for tw <= s <= t."""
-        c, r, _ = two_time(self.Ht, self.Hc, self.Hr, self.M, s, tw, self.T, self.A, self.dy, self.M - 2)
+        c, r, _ = two_time(self.Ht, self.Hc, self.Hr, self.M, s, tw, self.T, self.g, self.M - 2)
         chi = 0.0
         for k in range(self.L):
             u = tw + self.th[k] * (s - tw)
-            _, ru, _ = two_time(self.Ht, self.Hc, self.Hr, self.M, s, u, self.T, self.A, self.dy, self.M - 2)
+            _, ru, _ = two_time(self.Ht, self.Hc, self.Hr, self.M, s, u, self.T, self.g, self.M - 2)
             chi += self.w[k] * (s - tw) * ru
         return c, r, chi
 
@@ -281,9 +296,13 @@ LOGIT_STEP = 0.3
 T = 0.5, t <= 1e4; docs/performance.md, sec. 3)."""
 
 
-def nodes_for(A: float) -> int:
-    """Nodes for a grid of range A at the default logit step."""
-    return int(math.ceil(2.0 * A / LOGIT_STEP)) + 1
+def nodes_for(A: float, grade: float = 1.0) -> int:
+    """Nodes for a grid of range A and `grade` (ratio_grid) at the default spacing: LOGIT_STEP /
+    sqrt(grade) in the middle of the row, LOGIT_STEP sqrt(grade) at its ends (uniform: LOGIT_STEP)."""
+    if grade == 1.0:
+        return int(math.ceil(2.0 * A / LOGIT_STEP)) + 1
+    bc = math.acosh(grade)                   # y = alpha sinh(beta (k - c)): y'(c) = centre step
+    return 2 * int(math.ceil(bc * A / (math.sinh(bc) * LOGIT_STEP / math.sqrt(grade)))) + 1
 
 
 class RatioRun(Driven):
@@ -291,8 +310,9 @@ class RatioRun(Driven):
 
     def __init__(self, config: dict, mix: dict, T: float, tmax: float):
         A = grid_range(tmax)
-        L = int(config.get("nodes", 0)) or nodes_for(A)
-        self.s = RatioSolver(mix, T, L=L, A=A, eps=float(config.get("step", 0.005)))
+        grade = float(config.get("grade", 1.0))
+        L = int(config.get("nodes", 0)) or nodes_for(A, grade)
+        self.s = RatioSolver(mix, T, L=L, A=A, eps=float(config.get("step", 0.005)), grade=grade)
 
     mono_tol = MONO_TOL
 
@@ -335,12 +355,12 @@ class RatioRun(Driven):
         C, R = np.eye(n), np.eye(n)
         for a in range(n):
             for b in range(a):
-                c, r, _ = two_time(s.Ht, s.Hc, s.Hr, s.M, t[a], t[b], s.T, s.A, s.dy, s.M - 2)
+                c, r, _ = two_time(s.Ht, s.Hc, s.Hr, s.M, t[a], t[b], s.T, s.g, s.M - 2)
                 C[a, b] = C[b, a] = c
                 R[a, b] = r
         return t, C, R
 
     def summary(self, done: int) -> dict:
         s = self.s
-        return {"e_final": s.e, "nodes": s.L, "rows": s.M, "newton_per_row": s.newton / max(done, 1),
+        return {"e_final": s.e, "nodes": s.L, "logit_steps": grid_steps(s.g), "rows": s.M, "newton_per_row": s.newton / max(done, 1),
                 "jacobians": s.jacobians}

@@ -25,17 +25,41 @@ LINEAR_BELOW = 0.0101
 
 # ----------------------------------------------------------------------------- the theta grid
 
-def ratio_grid(L: int, A: float):
-    """Nodes theta_k = 1 / (1 + e^-y_k), y uniform on [-A, A]: theta, 1 - theta (kept apart for
-    precision next to 1), the trapezoid weights of int_0^1 dtheta, and the step dy."""
-    y = np.linspace(-A, A, L)
-    dy = float(y[1] - y[0])
+def ratio_grid(L: int, A: float, grade: float = 1.0):
+    """The L nodes theta_k = 1 / (1 + e^-y_k) on y in [-A, A]: theta, 1 - theta (kept apart for
+    precision next to 1), the trapezoid weights of int_0^1 dtheta, and the map's parameters g (for
+    `_u`). grade = 1: y uniform, step dy. grade > 1: y = alpha sinh(beta (k - c)), c = (L - 1) / 2,
+    whose step grows from alpha beta at y = 0 to `grade` times that at the ends: the nodes gather in
+    the middle of the row (the aging part, whose resolution sets how far a run gets: ck_ratio.py).
+    The map is analytic, so the trapezoid rule in k keeps its accuracy."""
+    k = np.arange(L, dtype=np.float64)
+    c = 0.5 * (L - 1)
+    if grade == 1.0:
+        y = np.linspace(-A, A, L)
+        dy = float(y[1] - y[0])
+        dydk = np.full(L, dy)
+        g = np.array([A, 0.0, 0.0, c, dy])
+    else:
+        bc = math.acosh(grade)
+        alpha, beta = A / math.sinh(bc), bc / c
+        y = alpha * np.sinh(beta * (k - c))
+        y[0], y[-1] = -A, A
+        dydk = alpha * beta * np.cosh(beta * (k - c))
+        g = np.array([A, alpha, beta, c, 0.0])
     th = 1.0 / (1.0 + np.exp(-y))
     om = 1.0 / (1.0 + np.exp(y))
-    w = dy * th * om
+    w = dydk * th * om
     w[0] *= 0.5
     w[-1] *= 0.5
-    return th, om, w, dy
+    return th, om, w, g
+
+
+def grid_steps(g) -> tuple[float, float]:
+    """The node spacing in logit theta at the middle of the row and at its ends."""
+    A, alpha, beta, c, dy = (float(v) for v in g)
+    if beta == 0.0:
+        return dy, dy
+    return alpha * beta, alpha * beta * math.cosh(beta * c)
 
 
 def grid_range(tmax: float) -> float:
@@ -47,25 +71,28 @@ def grid_range(tmax: float) -> float:
 # ----------------------------------------------------------------------------- interpolation
 
 @njit(inline="always", **_opts)
-def _u(th, om, A, dy):
-    """Grid coordinate (node index, fractional) of theta; om = 1 - theta passed apart."""
+def _u(th, om, g):
+    """Grid coordinate (node index, fractional) of theta; om = 1 - theta passed apart; g: the
+    map's parameters (ratio_grid)."""
+    A = g[0]
     if th <= 0.0:
         return 0.0
     if om <= 0.0:
-        return 2.0 * A / dy
+        return 2.0 * A / g[4] if g[2] == 0.0 else 2.0 * g[3]
     y = math.log(th / om)
     if y < -A:
         y = -A
     elif y > A:
         y = A
-    return (y + A) / dy
+    if g[2] == 0.0:
+        return (y + A) / g[4]
+    return g[3] + math.asinh(y / g[1]) / g[2]
 
 
 @njit(inline="always", **_opts)
-def _along(Hc, Hr, a, u):
-    """C and R of row a at grid coordinate u: 6-point Lagrange (error ~ dy^6; the stencil is
-    clamped at the ends of the row)."""
-    L = Hc.shape[1]
+def _lagrange6(u, L):
+    """The 6-point Lagrange stencil in the grid coordinate u: its first node i and weights (error
+    ~ dy^6; the stencil is clamped at the ends of the row)."""
     i = int(math.floor(u))
     if i < 2:
         i = 2
@@ -82,7 +109,13 @@ def _along(Hc, Hr, a, u):
     w3 = p01 * x0 * p45 / 12.0
     w4 = -p01 * p23 * x3 / 24.0
     w5 = p01 * p23 * x2 / 120.0
-    i -= 2
+    return i - 2, w0, w1, w2, w3, w4, w5
+
+
+@njit(inline="always", **_opts)
+def _along(Hc, Hr, a, u):
+    """C and R of row a at grid coordinate u (_lagrange6)."""
+    i, w0, w1, w2, w3, w4, w5 = _lagrange6(u, Hc.shape[1])
     c = (w0 * Hc[a, i] + w1 * Hc[a, i + 1] + w2 * Hc[a, i + 2] + w3 * Hc[a, i + 3]
          + w4 * Hc[a, i + 4] + w5 * Hc[a, i + 5])
     r = (w0 * Hr[a, i] + w1 * Hr[a, i + 1] + w2 * Hr[a, i + 2] + w3 * Hr[a, i + 3]
@@ -128,16 +161,25 @@ def _stencil(Ht, M, m, s):
 
 
 @njit(**_opts)
-def two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m):
+def two_time(Ht, Hc, Hr, M, s, tp, T, g, m):
     """C(s, t'), R(s, t') for t' <= s <= Ht[M - 1] from the stored rows around s: each row read at
     the same lag s - t' next to the diagonal (lag < FIXED_LAG_BELOW s), else at the same t'; the
     rows combined linearly in time where they are closer than LINEAR_BELOW t, else cubically.
     m: a guess of the row bracketing s. Returns (C, R, m)."""
+    c, r, m, _, _ = _two_time(Ht, Hc, Hr, M, s, tp, T, g, m, False)
+    return c, r, m
+
+
+@njit(inline="always", **_opts)
+def _two_time(Ht, Hc, Hr, M, s, tp, T, g, m, split):
+    """two_time; with `split`, the last row (M - 1) left out of C and R and returned as its weight
+    and grid coordinate instead: (C, R, m, l, u), C + l C(row M - 1 at u) being the whole (l = 0:
+    that row is not read)."""
     tau = s - tp
     if tau <= 0.0:
-        return 1.0, 1.0, m
+        return 1.0, 1.0, m, 0.0, 0.0
     if s <= Ht[0] or M == 1:                 # before the first row: the short-time form
-        return 1.0 - T * tau, math.exp(-T * tau), m
+        return 1.0 - T * tau, math.exp(-T * tau), m, 0.0, 0.0
     if s > Ht[M - 1]:
         s = Ht[M - 1]
     m = _bracket(Ht, M, s, m)
@@ -152,18 +194,25 @@ def two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m):
     fixlag = tau <= FIXED_LAG_BELOW * s and tau <= Ht[lo]
     c = 0.0
     r = 0.0
+    l_last = 0.0
+    u_last = 0.0
     for a in range(lo, hi + 1):
         ta = Ht[a]
         if fixlag:
-            ca, ra = _along(Hc, Hr, a, _u(1.0 - tau / ta, tau / ta, A, dy))
+            u = _u(1.0 - tau / ta, tau / ta, g)
         else:
             x = min(tp / ta, 1.0)
-            ca, ra = _along(Hc, Hr, a, _u(x, 1.0 - x, A, dy))
+            u = _u(x, 1.0 - x, g)
         k = a - lo
         la = l0 if k == 0 else (l1 if k == 1 else (l2 if k == 2 else l3))
-        c += la * ca
-        r += la * ra
-    return c, r, m
+        if split and a == M - 1:             # the last row is the last in the loop
+            l_last = la
+            u_last = u
+        else:
+            ca, ra = _along(Hc, Hr, a, u)
+            c += la * ca
+            r += la * ra
+    return c, r, m, l_last, u_last
 
 
 # ----------------------------------------------------------------------------- right-hand side
@@ -182,8 +231,40 @@ def row_mu_e(c, r, t, T, w, ps, ws):
 
 
 @njit(parallel=True, **_opts)
-def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, A, dy, ps, ws, dc, dr):
-    """d/dt at fixed theta of the last stored row (M - 1, time t = Ht[M - 1]) into dc, dr."""
+def row_coords(th, om, g):
+    """The grid coordinates at which the right-hand side reads its own row, the same at every t:
+    uA[j, k] of s = theta_k t' (part A) and uB[j, k] of s = t' + theta_k (t - t') (part B), with
+    t' = theta_j t."""
+    L = th.shape[0]
+    uA, uB = np.empty((L, L)), np.empty((L, L))
+    for j in prange(L):
+        for k in range(L):
+            uA[j, k] = _u(th[k] * th[j], om[k] + th[k] * om[j], g)
+            uB[j, k] = _u(th[j] + th[k] * om[j], om[j] * om[k], g)
+    return uA, uB
+
+
+@njit(parallel=True, **_opts)
+def memory_table(Ht, Hc, Hr, M, T, th, om, g, Bc, Br, Bl, Bu):
+    """Part B's reads of the rows for the row at t = Ht[M - 1]: C(s, t'), R(s, t') at
+    s = t' + theta_k (t - t'), t' = theta_j t, split as _two_time does: Bc[j, k], Br[j, k] from the
+    rows before the last, which stay the same for every value of the last row (Newton's iterates,
+    the Jacobian's columns), and the last row's weight Bl[j, k] and grid coordinate Bu[j, k]."""
+    L = th.shape[0]
+    t = Ht[M - 1]
+    for j in prange(L):
+        tp = th[j] * t
+        omj = om[j]
+        m = 0
+        for k in range(L):
+            s = tp + th[k] * omj * t
+            Bc[j, k], Br[j, k], m, Bl[j, k], Bu[j, k] = _two_time(Ht, Hc, Hr, M, s, tp, T, g, m, True)
+
+
+@njit(parallel=True, **_opts)
+def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, dc, dr):
+    """d/dt at fixed theta of the last stored row (M - 1, time t = Ht[M - 1]) into dc, dr (uA, uB:
+    row_coords; Bc, Br, Bl, Bu: memory_table at this t and these rows before the last)."""
     L = th.shape[0]
     t = Ht[M - 1]
     a_cur = M - 1
@@ -211,11 +292,10 @@ def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, A, dy, ps, ws, dc, dr):
         Id = 0.0
         Ie = 0.0
         If = 0.0
-        m = 0
         for k in range(L):
             # part A: s = theta_k t' in [0, t']; C(t', s), R(t', s) at fixed theta_k
             W = w[k] * tp
-            cts, rts = _along(Hc, Hr, a_cur, _u(th[k] * thj, om[k] + th[k] * omj, A, dy))
+            cts, rts = _along(Hc, Hr, a_cur, uA[j, k])
             if early:
                 lag = tp * om[k]
                 cps, rps = 1.0 - T * lag, math.exp(-T * lag)
@@ -232,9 +312,12 @@ def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, A, dy, ps, ws, dc, dr):
             Id += W * f1(cps, ps, ws) * rts
             # part B: s = t' + theta_k (t - t') in [t', t]; C(s, t'), R(s, t') from the rows near s
             W = w[k] * omj * t
-            s = tp + th[k] * omj * t
-            cts, rts = _along(Hc, Hr, a_cur, _u(thj + th[k] * omj, omj * om[k], A, dy))
-            csp, rsp, m = two_time(Ht, Hc, Hr, M, s, tp, T, A, dy, m)
+            cts, rts = _along(Hc, Hr, a_cur, uB[j, k])
+            csp, rsp = Bc[j, k], Br[j, k]
+            if Bl[j, k] != 0.0:
+                cl, rl = _along(Hc, Hr, a_cur, Bu[j, k])
+                csp += Bl[j, k] * cl
+                rsp += Bl[j, k] * rl
             f2t = f2(cts, ps, ws)
             Ia += W * f2t * rts * csp
             Id += W * f1(csp, ps, ws) * rts

@@ -137,6 +137,7 @@ OTHER_CASES = [
     ("ck", ["--n-grid", "66"], "--n-grid"), ("ck", ["--tmax", "0.05"], "--tmax"),
     ("ck", ["--method", "dynamite"], "--method"), ("ck", ["--method", "ratio", "--nodes", "10"], "--nodes"),
     ("ck", ["--step", "0"], "--step"), ("ck", ["--step", "0.5"], "--step"),
+    ("ck", ["--grade", "0.5"], "--grade"),
     ("spheres age", ["--N", "2"], "--N"), ("spheres age", ["--tmax", "0.001"], "--tmax"),
     ("spheres jam", ["--N", "2"], "--N"),
     ("dnn", ["--dynamics", "sgd", "--batch", "100"], "--batch"), ("dnn", ["--model", "cnn"], "--model"),

@@ -7,20 +7,61 @@ import pytest
 
 from physics import ck
 from physics import pspin_theory as theory
-from physics.ck_ratio import RatioSolver, grid_range, nodes_for, ratio_grid
+from physics.ck_ratio import RatioSolver, grid_range, grid_steps, nodes_for, ratio_grid, row_coords
+from physics.ck_ratio_kernels import _u
 from physics.config import ConfigError
 from physics.observables import Recording
 from tests.test_ck import solve
 
-def test_grid_and_quadrature():
+@pytest.mark.parametrize("grade", [1.0, 8.0], ids=["uniform", "graded"])
+def test_grid_and_quadrature(grade):
     """The nodes are dense in log lag at both ends and the weights integrate smooth functions of
-    theta and of log theta (to the range's e^-A) exactly enough."""
-    th, om, w, dy = ratio_grid(nodes_for(20.0), 20.0)
+    theta and of log theta (to the range's e^-A) exactly enough; the grid coordinate of a node is
+    its index (the interpolation's inverse map); a graded grid's step is `grade` times finer in the
+    middle than at the ends."""
+    L = nodes_for(20.0, grade)
+    th, om, w, g = ratio_grid(L, 20.0, grade)
     assert np.all(np.diff(th) > 0) and abs(th[0] - np.exp(-20.0)) < 1e-12 and abs(om[-1] - np.exp(-20.0)) < 1e-12
     assert abs(w.sum() - 1.0) < 1e-8
     assert abs(np.sum(w * th ** 2) - 1.0 / 3.0) < 1e-8
     assert abs(np.sum(w * np.exp(-50.0 * om)) - (1 - np.exp(-50.0)) / 50.0) < 1e-8   # a feature at theta -> 1
     assert grid_range(1e7) > grid_range(1e3) >= 12.0
+    assert np.allclose([_u(a, b, g) for a, b in zip(th, om)], np.arange(L), atol=1e-6)
+    uA, uB = row_coords(th, om, g)
+    m = L // 2
+    assert uA[m, m] == _u(th[m] * th[m], om[m] + th[m] * om[m], g)
+    mid, end = grid_steps(g)
+    assert abs(end / mid - grade) < 1e-9
+    y = np.log(th / om)
+    assert abs(np.diff(y)[L // 2] - mid) < 1e-3 * mid and abs(np.diff(y)[0] - end) < 0.05 * end
+    if grade > 1.0:
+        assert abs(mid * np.sqrt(grade) - 0.3) < 0.01 and L < 2 * nodes_for(20.0)
+
+
+@pytest.mark.parametrize("mix, grade, t", [({3: 1.0}, 1.0, 3.0), ({3: 1.0}, 8.0, 60.0),
+                                           ({2: 0.5, 3: 1.0}, 1.0, 40.0)], ids=["rk4", "bdf2-graded", "mix23"])
+def test_jacobian_matches_finite_differences(mix, grade, t):
+    """The one-pass Jacobian of the right-hand side equals its finite differences (each column one
+    more right-hand side with a node moved by 1e-7) to 1e-6 of its largest entry, in all four blocks,
+    while t' < t rows are read cubically (RK4 start) and linearly with the memory table (BDF2)."""
+    s = RatioSolver(mix, 0.6, L=41, A=grid_range(1e3), grade=grade)
+    while s.t < t:
+        s.step()
+    n, L = s.M - 1, s.L
+    x = np.concatenate([s.Hc[n], s.Hr[n]])
+    f0 = s._f(n, s.t, x)
+    J = s._jacobian()
+    fd = np.empty_like(J)
+    for k in range(2 * L):
+        d = 1e-7 * max(1.0, abs(x[k]))
+        xp = x.copy()
+        xp[k] += d
+        fd[:, k] = (s._f(n, s.t, xp) - f0) / d
+    scale = np.abs(fd).max()
+    for rows in (slice(0, L), slice(L, 2 * L)):
+        for cols in (slice(0, L), slice(L, 2 * L)):
+            assert np.abs(J[rows, cols] - fd[rows, cols]).max() < 1e-6 * scale
+            assert np.abs(fd[rows, cols]).max() > 1e-3 * scale      # every block matters
 
 
 def test_matches_kim_latz_at_short_times():
@@ -111,6 +152,9 @@ def test_config_checks():
         ck.validate(ck.default_config(method="ratio", nodes=10))
     with pytest.raises(ConfigError, match="method"):
         ck.validate(ck.default_config(method="dynamite"))
+    with pytest.raises(ConfigError, match="grade"):
+        ck.validate(ck.default_config(method="ratio", grade=0.5))
+    assert "grade" not in ck.default_config(method="ratio") and ck.default_config(grade=8.0)["grade"] == 8.0
     # the late keys leave the Kim-Latz configs (and so the names of their records) as they were
     assert "method" not in ck.default_config() and "method" in ck.default_config(method="ratio")
 
