@@ -30,12 +30,13 @@ SCHEMA = LateSchema("ck", [
                "'ratio' (a fixed grid in t'/t that keeps the fast relaxation resolved at every t; "
                "nodes, step, grade). physics/ck.py and physics/ck_ratio.py have the accuracies."),
     Param("nodes", 0, "int", lo=0, hi=1024,
-          help="ratio: nodes per row in logit(t'/t) (0: from tmax and grade, a logit step of "
-               "0.3 / sqrt(grade) in the middle of the row and 0.3 sqrt(grade) at its ends)."),
+          help="ratio: nodes per row in logit(t'/t) (0: from tmax and grade; a step of 0.3 if "
+               "uniform, else 0.6 at the ends of the row and 0.6 / grade in its middle)."),
     Param("grade", 1.0, "float", lo=1.0, hi=64.0,
           help="ratio: how much closer the nodes lie in the middle of the row (the aging part, "
-               "whose resolution sets how far a run gets) than at its ends: 1 = uniform in "
-               "logit(t'/t). p = 3, T = 0.5: uniform reaches t ~ 4.5e5, grade 8 ~ TBD."),
+               "whose resolution sets how far a run gets) than at its ends; 1 = uniform in "
+               "logit(t'/t). p = 3, T = 0.5: uniform stops at t ~ 4.5e5; --grade 10 reaches "
+               "t = 1e7 (303 nodes, ~6 min on 2 cores)."),
     Param("step", 0.005, "float", lo=0.0, lo_open=True, hi=0.1,
           help="ratio: the BDF2 time step as a fraction of t (after t = 10)."),
     Param("p", 3, "int", choices=SUPPORTED_P, help="Order p of the pure p-spin (ignored with --mix)."),

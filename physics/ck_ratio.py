@@ -283,26 +283,34 @@ class RatioSolver:
 MONO_TOL = 1e-6
 """The guard's bound on a rise of e(t) for this solver (physics.ck_guard.Guard, `mono_tol`). Its
 e(t) is smooth (no step doublings), so a rise above 1e-6 is the first sign of the instability
-that ends its reach: from t ~ 1.6e5 at 101 nodes (p = 3, T = 0.5), later with more nodes, the
-scaling (aging) part of the row, C(t, theta t) at theta ~ 0.2-0.95, starts to oscillate and grow
-(by 0.15 in C while e moves by 3e-4). Our reading: the aging regime's near-zero mode (its
-equations are invariant under reparametrisations of time, and only corrections that fade as t
-grows select h(t) = t) turns unstable once those corrections fall below the grid's error. Only
-the node count moved the onset (8-point interpolation, half the step, cubic time interpolation
-did not; docs/performance.md, sec. 3)."""
+that ends its reach: the scaling (aging) part of the row, C(t, theta t) at theta ~ 0.2-0.95,
+starts to oscillate and grow (by 0.15 in C while e moves by 3e-4). Our reading: the aging
+regime's near-zero mode (its equations are invariant under reparametrisations of time, and only
+corrections that fade as t grows select h(t) = t) turns unstable once those corrections fall
+below the grid's error there. What moves the onset is the node spacing in the middle of the row,
+about as (spacing)^-2 (p = 3, T = 0.5): uniform 0.6, 0.4, 0.3 stop at 1.6e5, 3.5e5, 4.5e5; graded
+with 0.3, 0.2, 0.1 in the middle (0.6, 0.6, 0.8 at the ends) at 5.1e5, 1.1e6, 8.7e6; 0.06 (grade
+10) passes 2e7. 8-point interpolation, half the step and cubic time interpolation did not move
+it (docs/performance.md, sec. 3)."""
 
 LOGIT_STEP = 0.3
 """The default spacing of the nodes in logit(theta): e(t) moves by ~2e-5 from 0.3 to 0.2 (p = 3,
 T = 0.5, t <= 1e4; docs/performance.md, sec. 3)."""
 
 
+END_STEP = 0.6
+"""The spacing in logit(theta) at the ends of a graded row (nodes = 0): e(t) moves by ~1e-5 from
+0.3 to 0.6 there (p = 3, T = 0.5, t <= 1e5; docs/performance.md, sec. 3)."""
+
+
 def nodes_for(A: float, grade: float = 1.0) -> int:
-    """Nodes for a grid of range A and `grade` (ratio_grid) at the default spacing: LOGIT_STEP /
-    sqrt(grade) in the middle of the row, LOGIT_STEP sqrt(grade) at its ends (uniform: LOGIT_STEP)."""
+    """Nodes for a grid of range A and `grade` (ratio_grid) at the default spacing: LOGIT_STEP
+    everywhere for a uniform grid; END_STEP at the ends and END_STEP / grade in the middle for a
+    graded one."""
     if grade == 1.0:
         return int(math.ceil(2.0 * A / LOGIT_STEP)) + 1
     bc = math.acosh(grade)                   # y = alpha sinh(beta (k - c)): y'(c) = centre step
-    return 2 * int(math.ceil(bc * A / (math.sinh(bc) * LOGIT_STEP / math.sqrt(grade)))) + 1
+    return 2 * int(math.ceil(bc * A * grade / (math.sinh(bc) * END_STEP))) + 1
 
 
 class RatioRun(Driven):

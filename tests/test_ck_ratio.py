@@ -35,7 +35,7 @@ def test_grid_and_quadrature(grade):
     y = np.log(th / om)
     assert abs(np.diff(y)[L // 2] - mid) < 1e-3 * mid and abs(np.diff(y)[0] - end) < 0.05 * end
     if grade > 1.0:
-        assert abs(mid * np.sqrt(grade) - 0.3) < 0.01 and L < 2 * nodes_for(20.0)
+        assert 0.59 < end <= 0.6 and L < 2 * nodes_for(20.0)     # END_STEP at the ends
 
 
 @pytest.mark.parametrize("mix, grade, t", [({3: 1.0}, 1.0, 3.0), ({3: 1.0}, 8.0, 60.0),
@@ -174,3 +174,19 @@ def test_long_time_energy_to_1e5():
     d = [np.interp(tt, t, e) - th["e_inf"] for tt in (1e3, 1e4, 1e5)]
     assert 0 < d[2] < d[1] < d[0]
     assert abs(d[0] - 5.09e-3) < 3e-5 and abs(d[1] - 1.245e-3) < 3e-5 and abs(d[2] - 2.95e-4) < 3e-5, d
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_graded_grid_reaches_1e7():
+    """p = 3, T = 0.5, grade 10 (303 nodes) to t = 1e7, issue 15's target (about 6 minutes on 2
+    cores): the guard never stops it, e(t) decreases, e - e_inf is 3.12e-4 at 1e5 (where 101, 151,
+    201 uniform nodes converge from below towards ~3.1e-4) and 2.6e-5 at 1e7 (measured 2026-11-29;
+    211 nodes, grade 8, differ by < 1.5e-6 up to 3e6), within the target's 1e-4."""
+    e_inf = theory.summary(0.5, {3: 1.0})["e_inf"]
+    rec, summ = solve(method="ratio", grade=10.0, T=0.5, tmax=1e7, tw=[1e3, 1e5])
+    assert summ["diverged_at"] is None and summ["nodes"] == 303
+    t, e = rec["t"], rec["energy"][0]
+    assert np.isfinite(e).all() and np.max(np.diff(e)) < 1e-9
+    d = [np.interp(tt, t, e) - e_inf for tt in (1e5, 1e7)]
+    assert abs(d[0] - 3.12e-4) < 5e-6 and abs(d[1] - 2.59e-5) < 3e-6 and 0 < d[1] < 1e-4, d
