@@ -7,13 +7,11 @@ tests/test_ck_ratio.py checks it against finite differences."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
 from physics.ck_kernels import f1, f2, f3
-from physics.ck_ratio_kernels import _bracket, _lagrange6, _stencil
+from physics.ck_ratio_kernels import _lagrange6, at_node, rows_at
 
 _opts = dict(cache=True, fastmath=False, error_model="numpy")
 
@@ -57,17 +55,7 @@ def jacobian(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, J
         tp = thj * t
         cj, rj = Hc[a_cur, j], Hr[a_cur, j]
         lw = np.zeros(4)
-        if tp <= Ht[0] or M == 1:
-            lo, hi = 0, 0
-            lw[0] = 1.0
-            early = True
-        else:
-            mp = _bracket(Ht, M, tp, M - 2)
-            lo, hi, lw[0], lw[1], lw[2], lw[3] = _stencil(Ht, M, mp, tp)
-            early = False
-        mu_p = 0.0
-        for a in range(lo, hi + 1):
-            mu_p += lw[a - lo] * Hmu[a]
+        lo, hi, early, mu_p = rows_at(Ht, Hmu, M, tp, lw)
         lmu = lw[hi - lo] if hi == a_cur else 0.0        # weight of the last row in mu(t')
         lcur = 0.0 if early else lmu                    # ... and in C(t', s), R(t', s) of part A
         for k in range(L):
@@ -76,15 +64,7 @@ def jacobian(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, J
             i, w0, w1, w2, w3, w4, w5 = _lagrange6(uA[j, k], L)
             a = _read(Hc, a_cur, i, w0, w1, w2, w3, w4, w5)
             b = _read(Hr, a_cur, i, w0, w1, w2, w3, w4, w5)
-            if early:
-                lag = tp * om[k]
-                p, q = 1.0 - T * lag, math.exp(-T * lag)
-            else:
-                p = 0.0
-                q = 0.0
-                for aa in range(lo, hi + 1):
-                    p += lw[aa - lo] * Hc[aa, k]
-                    q += lw[aa - lo] * Hr[aa, k]
+            p, q = at_node(Hc, Hr, lo, hi, lw, early, tp * om[k], T, k)
             f1a, f2a, f3a = f1(a, ps, ws), f2(a, ps, ws), f3(a, ps, ws)
             f1p, f2p, f3p = f1(p, ps, ws), f2(p, ps, ws), f3(p, ps, ws)
             # dc = Ia + Ib + theta_j (Ic + Id): W [f''(a) b p + f'(a) q + theta_j (f''(p) q a + f'(p) b)]

@@ -261,6 +261,38 @@ def memory_table(Ht, Hc, Hr, M, T, th, om, g, Bc, Br, Bl, Bu):
             Bc[j, k], Br[j, k], m, Bl[j, k], Bu[j, k] = _two_time(Ht, Hc, Hr, M, s, tp, T, g, m, True)
 
 
+@njit(inline="always", **_opts)
+def rows_at(Ht, Hmu, M, tp, lw):
+    """The rows around t' (lo..hi, their weights in time into lw), whether t' is before the first
+    row (`early`: then the short-time forms), and mu(t'). Part A reads row t' at the nodes
+    themselves."""
+    if tp <= Ht[0] or M == 1:
+        lo, hi = 0, 0
+        lw[0] = 1.0
+        early = True
+    else:
+        mp = _bracket(Ht, M, tp, M - 2)
+        lo, hi, lw[0], lw[1], lw[2], lw[3] = _stencil(Ht, M, mp, tp)
+        early = False
+    mu_p = 0.0
+    for a in range(lo, hi + 1):
+        mu_p += lw[a - lo] * Hmu[a]
+    return lo, hi, early, mu_p
+
+
+@njit(inline="always", **_opts)
+def at_node(Hc, Hr, lo, hi, lw, early, lag, T, k):
+    """C(t', s), R(t', s) at node k of row t' (rows_at), s = t' - lag (the short-time forms if early)."""
+    if early:
+        return 1.0 - T * lag, math.exp(-T * lag)
+    c = 0.0
+    r = 0.0
+    for a in range(lo, hi + 1):
+        c += lw[a - lo] * Hc[a, k]
+        r += lw[a - lo] * Hr[a, k]
+    return c, r
+
+
 @njit(parallel=True, **_opts)
 def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, dc, dr):
     """d/dt at fixed theta of the last stored row (M - 1, time t = Ht[M - 1]) into dc, dr (uA, uB:
@@ -274,18 +306,7 @@ def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, dc, dr
         tp = thj * t
         cj, rj = Hc[a_cur, j], Hr[a_cur, j]
         lw = np.zeros(4)
-        # mu(t') and the rows around t' (part A reads row t' at the nodes themselves)
-        if tp <= Ht[0] or M == 1:
-            lo, hi = 0, 0
-            lw[0] = 1.0
-            early = True
-        else:
-            mp = _bracket(Ht, M, tp, M - 2)
-            lo, hi, lw[0], lw[1], lw[2], lw[3] = _stencil(Ht, M, mp, tp)
-            early = False
-        mu_p = 0.0
-        for a in range(lo, hi + 1):
-            mu_p += lw[a - lo] * Hmu[a]
+        lo, hi, early, mu_p = rows_at(Ht, Hmu, M, tp, lw)
         Ia = 0.0
         Ib = 0.0
         Ic = 0.0
@@ -296,15 +317,7 @@ def rhs(Ht, Hc, Hr, Hmu, M, T, th, om, w, uA, uB, Bc, Br, Bl, Bu, ps, ws, dc, dr
             # part A: s = theta_k t' in [0, t']; C(t', s), R(t', s) at fixed theta_k
             W = w[k] * tp
             cts, rts = _along(Hc, Hr, a_cur, uA[j, k])
-            if early:
-                lag = tp * om[k]
-                cps, rps = 1.0 - T * lag, math.exp(-T * lag)
-            else:
-                cps = 0.0
-                rps = 0.0
-                for a in range(lo, hi + 1):
-                    cps += lw[a - lo] * Hc[a, k]
-                    rps += lw[a - lo] * Hr[a, k]
+            cps, rps = at_node(Hc, Hr, lo, hi, lw, early, tp * om[k], T, k)
             f2t = f2(cts, ps, ws)
             Ia += W * f2t * rts * cps
             Ib += W * f1(cts, ps, ws) * rps
