@@ -108,7 +108,14 @@ def _memory(config: dict) -> tuple[float, str]:
 
 
 def _seconds(config: dict) -> float:
-    """Rough run time: ~1.5e-8 n^3 s per doubling of the step (n = 512: about 20 s to t = 1e4)."""
+    """Rough run time. Kim-Latz: ~1.5e-8 n^3 s per doubling of the step (n = 512: about 20 s to
+    t = 1e4). ratio: ~1.15e-6 L^2 s a row (303 nodes: 3094 rows to t = 1e7 in 339 s, 2 cores)."""
+    if SCHEMA.setting(config, "method") == "ratio":
+        from physics.ck_ratio import grid_range, nodes_for
+        tmax, step = float(config["tmax"]), float(SCHEMA.setting(config, "step"))
+        L = SCHEMA.setting(config, "nodes") or nodes_for(grid_range(tmax), SCHEMA.setting(config, "grade"))
+        rows = min(tmax, 10.0) / 0.05 + max(math.log(tmax / 10.0), 0.0) / math.log1p(step)
+        return 1.15e-6 * L ** 2 * rows + 2.0
     n, h0 = config["n_grid"], config["h0"]
     doublings = max(1.0, math.log2(max(config["tmax"] / (n * h0), 1.0)))
     return 1.5e-8 * n ** 3 * doublings + 2.0

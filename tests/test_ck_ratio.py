@@ -155,6 +155,9 @@ def test_config_checks():
     with pytest.raises(ConfigError, match="grade"):
         ck.validate(ck.default_config(method="ratio", grade=0.5))
     assert "grade" not in ck.default_config(method="ratio") and ck.default_config(grade=8.0)["grade"] == 8.0
+    # the run-time estimate follows the solver: the 1e7 benchmark took 339 s, Kim-Latz n = 512 to 1e5 ~35 s
+    assert 250 < ck.SCHEMA.estimate_seconds(ck.default_config(method="ratio", grade=10.0, tmax=1e7)) < 450
+    assert 20 < ck.SCHEMA.estimate_seconds(ck.default_config(tmax=1e5)) < 60
     # the late keys leave the Kim-Latz configs (and so the names of their records) as they were
     assert "method" not in ck.default_config() and "method" in ck.default_config(method="ratio")
 
