@@ -58,19 +58,15 @@ class RatioSolver:
     (grid_range(tmax) for a run to tmax); eps: BDF2 step / t; t_rk, dt_rk: the RK4 start;
     tol: Newton tolerance on the row (max norm)."""
 
-    ARRAYS = ("Ht", "Hc", "Hr", "Hmu", "He", "J")
-
     def __init__(self, mix: dict, T: float, L: int = 160, A: float = 20.0, eps: float = 0.005,
                  t_rk: float = 10.0, dt_rk: float = 0.05, t0: float = 1e-3, tol: float = 1e-9,
-                 max_newton: int = 12, grade: float = 1.0,
-                 refresh: bool = True):
+                 max_newton: int = 12, grade: float = 1.0):
         self.ps = np.array(sorted(mix), dtype=np.int64)
         self.ws = np.array([float(mix[p]) for p in sorted(mix)])
         self.T, self.L, self.A = float(T), int(L), float(A)
         self.eps, self.t_rk, self.dt_rk = float(eps), float(t_rk), float(dt_rk)
         self.tol, self.max_newton = float(tol), int(max_newton)
         self.grade = float(grade)
-        self.refresh = bool(refresh)
         self.th, self.om, self.w, self.g = ratio_grid(self.L, self.A, self.grade)
         self.uA, self.uB = row_coords(self.th, self.om, self.g)
         cap = 1024
@@ -82,7 +78,6 @@ class RatioSolver:
         self.Hr[0] = np.exp(-self.T * lag)
         self.M = 1
         self._set_mu(0)
-        self.J = np.zeros((0, 0))            # Jacobian of the rhs (with respect to the new row)
         self.newton = 0
         self.jacobians = 0
         self._dc, self._dr = np.zeros(self.L), np.zeros(self.L)
@@ -144,7 +139,7 @@ class RatioSolver:
 
     def state(self) -> dict:
         st = {name: getattr(self, name)[: self.M].copy() for name in ("Ht", "Hc", "Hr", "Hmu", "He")}
-        st.update(J=self.J.copy(), M=self.M, newton=self.newton, jacobians=self.jacobians)
+        st.update(M=self.M, newton=self.newton, jacobians=self.jacobians)
         return st
 
     def restore(self, st: dict) -> None:
@@ -154,7 +149,6 @@ class RatioSolver:
         for name in ("Ht", "Hc", "Hr", "Hmu", "He"):
             getattr(self, name)[:M] = st[name]
         self.M = M
-        self.J = np.array(st["J"], dtype=np.float64)
         self._B_for = None
         self.newton, self.jacobians = int(st["newton"]), int(st["jacobians"])
 
@@ -188,19 +182,16 @@ class RatioSolver:
         return J
 
     def _step_bdf2(self, h: float) -> None:
-        """Variable-step BDF2 with step h, or h/2, h/4, ... where Newton does not converge with a
-        fresh Jacobian (the last iterate is kept if none does: the guard then judges the row)."""
-        fresh = self.refresh
+        """Variable-step BDF2 with step h, or h/2, h/4, ... where Newton does not converge (the last
+        iterate is kept if none does: the guard then judges the row)."""
         for _ in range(8):
-            if self._bdf2(h, fresh):
+            if self._bdf2(h):
                 return
-            if fresh:
-                h *= 0.5
-            fresh = True
+            h *= 0.5
 
-    def _bdf2(self, h: float, fresh: bool) -> bool:
-        """x - a x_m + b x_(m-1) = beta h f(x) for the row after m, by Newton (the Jacobian reused
-        unless `fresh`). Returns whether it converged; the row is stored either way."""
+    def _bdf2(self, h: float) -> bool:
+        """x - a x_m + b x_(m-1) = beta h f(x) for the row after m, by Newton with the exact
+        Jacobian at the predictor. Returns whether it converged; the row is stored either way."""
         m = self.M - 1
         if self.Ht[m] != self.Ht[m]:
             return False
@@ -222,9 +213,7 @@ class RatioSolver:
         else:
             x = xm + w * (xm - xl)
         f = self._f(n, tn, x)
-        if fresh or self.J.shape[0] != x.size:
-            self.J = self._jacobian()
-        lu = sla.lu_factor(np.eye(x.size) - beta * h * self.J)
+        lu = sla.lu_factor(np.eye(x.size) - beta * h * self._jacobian())
         last = np.inf
         for it in range(self.max_newton):
             res = x - a * xm + b * xl - beta * h * f
@@ -237,7 +226,7 @@ class RatioSolver:
             size = float(np.max(np.abs(dx)))
             if size < self.tol:
                 return True
-            if it >= 3 and size > last and size > 1e3 * self.tol:   # diverging: a new Jacobian
+            if it >= 3 and size > last and size > 1e3 * self.tol:   # diverging: a shorter step
                 break
             last = size
         self._put(n, tm, xm[: self.L], xm[self.L:])
