@@ -249,7 +249,7 @@ def memory_table(Ht, Hc, Hr, M, T, th, om, g, Bc, Br, Bl, Bu):
     """Part B's reads of the rows for the row at t = Ht[M - 1]: C(s, t'), R(s, t') at
     s = t' + theta_k (t - t'), t' = theta_j t, split as _two_time does: Bc[j, k], Br[j, k] from the
     rows before the last, which stay the same for every value of the last row (Newton's iterates,
-    the Jacobian's columns), and the last row's weight Bl[j, k] and grid coordinate Bu[j, k]."""
+    the Jacobian), and the last row's weight Bl[j, k] and grid coordinate Bu[j, k]."""
     L = th.shape[0]
     t = Ht[M - 1]
     for j in prange(L):
