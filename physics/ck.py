@@ -3,7 +3,8 @@ equations for C(t, t') and R(t, t') after a quench from a random start (docs/sci
 
 Two solvers share `run` (config key `method`): this module's Kim-Latz grid (the default) and the
 grid in t'/t of physics/ck_ratio.py (`method = ratio`: the fast relaxation resolved at every t,
-~1e-5 accurate, reach ~4.5e5 at p = 3, T = 0.5; docs/performance.md, sec. 3).
+~1e-5 accurate; p = 3, T = 0.5 reaches t ~ 4.5e5 on its uniform grid and t = 1e7 with grade 10;
+docs/performance.md, sec. 3).
 
 Method (after Kim & Latz, EPL 53, 660 (2001); written from the equations, not from their code):
 
